@@ -1,0 +1,36 @@
+"""Opaque keyset cursors over the log: a position in base64, versioned."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from api.errors import BadInput
+
+PREFIX = "v1:"
+MAX_PAGE = 500
+DEFAULT_PAGE = 100
+
+
+def encode(position: int) -> str:
+    return base64.urlsafe_b64encode(f"{PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def decode(cursor: str | None, field: str = "after") -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith(PREFIX) and int(text[len(PREFIX):]) >= 0:
+            return int(text[len(PREFIX):])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise BadInput(f"{field}: {cursor!r} is not a cursor of this API")
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if not 0 <= first <= MAX_PAGE:
+        raise BadInput(f"first: {first} must be between 0 and {MAX_PAGE}")
+    return first

@@ -1,0 +1,156 @@
+"""Mutations: authorise, carry out the command off the event loop, wait until the read model
+has the new events, and answer from it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from api import inputs
+from api.auth import require_writer
+from api.context import ctx
+from api.errors import Unavailable
+from api.types import BudgetLine, Event, OrgUnit, Staffing, Task
+from domain.commands import Command
+from domain.errors import NotFound
+from domain.provenance import Provenance
+from ledger.application import Outcome
+from projections import queries
+
+
+@strawberry.interface(description="What every mutation answers besides its subject.")
+class MutationPayload:
+    events: list[Event] = strawberry.field(description="The events this mutation recorded, in log order; empty when an idempotency key replayed an earlier result.")
+    version: int = strawberry.field(description="The subject's version after the mutation, for expectedVersion.")
+
+
+@strawberry.type
+class RegisterOrgUnitPayload(MutationPayload):
+    org_unit: OrgUnit
+
+
+@strawberry.type
+class OrgUnitPayload(MutationPayload):
+    org_unit: OrgUnit
+
+
+@strawberry.type
+class RecordStaffingPayload(MutationPayload):
+    staffing: Staffing = strawberry.field(description="The unit's own figures (without descendants) as of the recorded reference date.")
+    org_unit: OrgUnit
+
+
+@strawberry.type
+class RecordBudgetLinePayload(MutationPayload):
+    budget_line: BudgetLine
+
+
+@strawberry.type
+class RecordTaskPayload(MutationPayload):
+    task: Task
+
+
+@strawberry.type
+class RetractFactPayload(MutationPayload):
+    subject_id: strawberry.ID
+
+
+@dataclass(frozen=True)
+class Done:
+    outcome: Outcome
+    events: list[Event]
+    known_at: datetime
+
+
+async def carry_out(
+    info: Info, command: Command, reason: str | None, source: str | None, key: str | None
+) -> Done:
+    context = ctx(info)
+    principal = require_writer(context.principal)
+    provenance = Provenance(principal.name, reason, source)
+    ledger, freshness = context.services.ledger, context.services.freshness
+    outcome = await asyncio.to_thread(ledger.execute, command, provenance, key)
+    positions = list(outcome.notification_ids)
+    if positions and not await freshness.wait_for(max(positions)):
+        raise Unavailable(
+            f"recorded at log position {max(positions)}, but the read model has not caught up; "
+            "query again shortly"
+        )
+    async with context.pool.acquire() as conn:
+        views = await queries.events_at(conn, positions)
+    return Done(outcome, [Event(view=v) for v in views], await context.known_at(None))
+
+
+async def unit_on(info: Info, unit_id: UUID, on: date, known_at: datetime) -> OrgUnit:
+    return await OrgUnit.load(info, unit_id, on, known_at, strict=False)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def register_org_unit(self, info: Info, input: inputs.RegisterOrgUnitInput) -> RegisterOrgUnitPayload:
+        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
+        return RegisterOrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="Figures of one unit for one reference date; again for the same date is a correction.")
+    async def record_staffing(self, info: Info, input: inputs.RecordStaffingInput) -> RecordStaffingPayload:
+        command = input.command()
+        done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
+        async with ctx(info).pool.acquire() as conn:
+            view = await queries.staffing(conn, [command.org_unit_id], command.reference_date, done.known_at)
+        if view is None:
+            raise NotFound(f"orgUnitId: no staffing of {command.org_unit_id} on {command.reference_date}")
+        unit = await unit_on(info, command.org_unit_id, command.reference_date, done.known_at)
+        return RecordStaffingPayload(staffing=Staffing.of(view), org_unit=unit, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="Budget and execution of one line at one reference date; again for the same date is a correction.")
+    async def record_budget_line(self, info: Info, input: inputs.RecordBudgetLineInput) -> RecordBudgetLinePayload:
+        command = input.command()
+        done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
+        async with ctx(info).pool.acquire() as conn:
+            view = await queries.budget_line(conn, done.outcome.subject_id, command.reference_date, done.known_at)
+        if view is None:
+            raise NotFound(f"lineId: {done.outcome.subject_id} has no figure on {command.reference_date}")
+        line = BudgetLine(view=view, as_of=command.reference_date, known_at=done.known_at)
+        return RecordBudgetLinePayload(budget_line=line, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="The task's whole state from validFrom on (title, status, number, category, responsible, listed): a field given as null is null from then on. Creates the task when taskId is null.")
+    async def record_task(self, info: Info, input: inputs.RecordTaskInput) -> RecordTaskPayload:
+        command = input.command()
+        done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
+        async with ctx(info).pool.acquire() as conn:
+            found = await queries.tasks(conn, as_of=command.valid_from, known_at=done.known_at, task_id=done.outcome.subject_id)
+        if not found:
+            raise NotFound(f"taskId: {done.outcome.subject_id} has no state on {command.valid_from}")
+        task = Task(view=found[0], as_of=command.valid_from, known_at=done.known_at)
+        return RecordTaskPayload(task=task, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="Rename a unit from validFrom on; again for the same date is a correction.")
+    async def rename_org_unit(self, info: Info, input: inputs.RenameOrgUnitInput) -> OrgUnitPayload:
+        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
+        return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="Move a unit under another parent from validFrom on.")
+    async def move_org_unit(self, info: Info, input: inputs.MoveOrgUnitInput) -> OrgUnitPayload:
+        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
+        return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="Close a unit: from validFrom on it is no longer in force.")
+    async def close_org_unit(self, info: Info, input: inputs.CloseOrgUnitInput) -> OrgUnitPayload:
+        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
+        return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+
+    @strawberry.mutation(description="Take back a figure or task record made under the wrong subject or date (with a reason).")
+    async def retract_fact(self, info: Info, input: inputs.RetractFactInput) -> RetractFactPayload:
+        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        subject = strawberry.ID(str(done.outcome.subject_id))
+        return RetractFactPayload(subject_id=subject, events=done.events, version=done.outcome.version)

@@ -1,0 +1,87 @@
+"""The composition root: one process's database, ledger application, projector and read pool."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import psycopg
+
+from api.auth import TOKENS_DDL
+from api.context import Services
+from ledger.application import Ledger
+from ledger.database import Database, open_database
+from ledger.settings import Settings
+from projections.freshness import Freshness
+from projections.projector import Progress, Projector
+
+log = logging.getLogger(__name__)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
+        self.database = database or open_database(settings)
+        self.config = self.database.config
+        self.ledger = Ledger(self.config)
+        self.projector = Projector(
+            connect=self.connect, events_table=self.ledger.events_table,
+            decode=self.ledger.mapper.to_domain_event,
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.services: Services | None = None
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(**self.config.psycopg_kwargs())
+
+    def log_is_empty(self) -> bool:
+        return self.ledger.recorder.max_notification_id() is None
+
+    def catch_up(self, progress: Progress | None = None) -> int | None:
+        """Bring the read model up to the log now; None when another process projects."""
+        with self.projector.session() as conn:
+            return None if conn is None else self.projector.catch_up(conn, progress)
+
+    def start_projector(self) -> None:
+        self._thread = threading.Thread(
+            target=self.projector.run, args=(self._stop,), name="projector", daemon=True
+        )
+        self._thread.start()
+
+    async def open_services(self) -> Services:
+        kwargs = self.config.asyncpg_kwargs()
+        pool = await asyncpg.create_pool(**kwargs, min_size=1, max_size=10, init=_init_connection)
+        assert pool is not None
+        await pool.execute(TOKENS_DDL)
+        freshness = Freshness(pool, self.ledger.events_table)
+        await freshness.start(kwargs)
+        self.services = Services(pool=pool, ledger=self.ledger, freshness=freshness)
+        return self.services
+
+    async def close_services(self) -> None:
+        if self.services is not None:
+            await self.services.freshness.stop()
+            await self.services.pool.close()
+            self.services = None
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.ledger.close()
+
+
+def with_runtime(settings: Settings, work: Callable[[Runtime], Any]) -> Any:
+    runtime = Runtime(settings)
+    try:
+        return work(runtime)
+    finally:
+        runtime.close()

@@ -1,0 +1,19 @@
+"""The Strawberry schema, and its SDL as committed in schema.graphql."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import lexicographic_sort_schema, print_schema
+
+from api.errors import ErrorCodes
+from api.mutations import Mutation
+from api.query import Query
+from api.subscription import Subscription
+
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes]
+)
+
+
+def sdl() -> str:
+    return print_schema(lexicographic_sort_schema(schema._schema)) + "\n"

@@ -1,0 +1,1 @@
+"""govledger's domain: aggregates, events, commands and rules. No I/O, and no imports of ours."""

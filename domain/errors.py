@@ -1,0 +1,31 @@
+"""Domain errors. The API maps each class to one GraphQL error code, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A command broke a rule; nothing was recorded."""
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.value = value
+
+
+class InvalidInput(DomainError):
+    """A value is not acceptable (negative count, unknown date, empty name...)."""
+
+
+class NotFound(DomainError):
+    """An id names nothing in the ledger."""
+
+
+class Conflict(DomainError):
+    """The command collides with what is already recorded (stale version, reused key)."""
+
+
+def invalid(field: str, value: Any, why: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {value!r} {why}", field=field, value=value)

@@ -1,0 +1,50 @@
+"""Checks shared by the aggregates: each raises InvalidInput naming the field and the value."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.errors import invalid
+from domain.names import clean
+
+MAX_WON = 2**53 - 1
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+def check_count(field: str, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise invalid(field, value, "must be a whole number of people, zero or more")
+
+
+def check_won(field: str, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise invalid(field, value, "must be a whole number of won, zero or more")
+    if value > MAX_WON:
+        raise invalid(field, value, f"exceeds the largest amount the ledger keeps ({MAX_WON})")
+
+
+def check_date(field: str, value: date) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise invalid(field, value.isoformat(), f"is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
+
+
+def check_fiscal_year(value: int) -> None:
+    if isinstance(value, bool) or not EARLIEST_YEAR <= value <= LATEST_YEAR:
+        raise invalid("fiscalYear", value, f"is not a fiscal year ({EARLIEST_YEAR}..{LATEST_YEAR})")
+
+
+def required_text(field: str, value: str | None) -> str:
+    text = clean(value or "")
+    if not text:
+        raise invalid(field, value, "must not be empty")
+    return text
+
+
+def optional_text(value: str | None) -> str | None:
+    text = clean(value or "")
+    return text or None

@@ -1,0 +1,75 @@
+"""Staffing tables: rows by job category and grade, and the rules a table must keep."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from domain.errors import invalid
+from domain.names import unspaced
+from domain.rules import check_count, optional_text, required_text
+
+_SEPARATORS = re.compile(r"[~∼〜·ㆍ･・‧∙,\-]+")
+
+
+def derive_series_key(job_category: str, grade: str | None) -> str:
+    """A series key from the labels: spaces dropped, range separators unified (8~9급 = 8·9급)."""
+    category = unspaced(job_category)
+    grade_part = _SEPARATORS.sub("-", unspaced(grade)) if grade else ""
+    return f"{category}/{grade_part}" if grade_part else category
+
+
+@dataclass(frozen=True)
+class StaffingRow:
+    series_key: str
+    job_category: str
+    grade: str | None
+    authorized: int | None
+    current: int
+    women: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StaffingRow:
+        return cls(**data)
+
+
+def make_row(
+    *,
+    job_category: str,
+    grade: str | None,
+    authorized: int | None,
+    current: int,
+    women: int | None,
+    series_key: str | None,
+    index: int,
+) -> StaffingRow:
+    """Validate one input row and give it its series key."""
+    at = f"rows[{index}]"
+    category = required_text(f"{at}.jobCategory", job_category)
+    grade_text = optional_text(grade)
+    check_count(f"{at}.authorized", authorized)
+    check_count(f"{at}.current", current)
+    check_count(f"{at}.women", women)
+    if women is not None and women > current:
+        raise invalid(f"{at}.women", women, f"exceeds current headcount ({current})")
+    key = optional_text(series_key) or derive_series_key(category, grade_text)
+    return StaffingRow(key, category, grade_text, authorized, current, women)
+
+
+def check_table(rows: list[StaffingRow], women: int | None) -> None:
+    """A table needs rows, one per series, and unit-level women within the total."""
+    if not rows:
+        raise invalid("rows", [], "must list at least one row")
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        if row.series_key in seen:
+            raise invalid(f"rows[{index}].seriesKey", row.series_key, "appears twice in one table")
+        seen.add(row.series_key)
+    check_count("women", women)
+    total = sum(row.current for row in rows)
+    if women is not None and women > total:
+        raise invalid("women", women, f"exceeds the table's current headcount ({total})")

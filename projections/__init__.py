@@ -1,0 +1,1 @@
+"""The read side: a bitemporal read model built from the event log, and the queries on it."""

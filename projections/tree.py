@@ -1,0 +1,51 @@
+"""The org tree's parent links over both time axes, held in memory by the projector to give
+each event the path of units it concerns, as the tree stood when it was recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+
+@dataclass
+class ParentLink:
+    valid_from: date
+    parent_id: UUID | None
+    recorded_from: datetime
+    recorded_to: datetime | None = None
+
+    def known_at(self, moment: datetime) -> bool:
+        return self.recorded_from <= moment and (
+            self.recorded_to is None or self.recorded_to > moment
+        )
+
+
+class ParentTimelines:
+    def __init__(self) -> None:
+        self._links: dict[UUID, list[ParentLink]] = {}
+
+    def add(self, unit_id: UUID, link: ParentLink) -> None:
+        links = self._links.setdefault(unit_id, [])
+        for old in links:
+            if old.valid_from == link.valid_from and old.recorded_to is None:
+                old.recorded_to = link.recorded_from
+        links.append(link)
+
+    def parent(self, unit_id: UUID, on: date, known_at: datetime) -> UUID | None:
+        candidates = [
+            link for link in self._links.get(unit_id, [])
+            if link.valid_from <= on and link.known_at(known_at)
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda link: link.valid_from).parent_id
+
+    def path(self, unit_id: UUID, on: date, known_at: datetime) -> list[UUID]:
+        """The unit and its ancestors, nearest first."""
+        path = [unit_id]
+        parent = self.parent(unit_id, on, known_at)
+        while parent is not None and parent not in path:
+            path.append(parent)
+            parent = self.parent(parent, on, known_at)
+        return path

@@ -1,0 +1,229 @@
+"""What the read model answers, as plain values, and the roll-ups computed from its facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: UUID
+    name: str
+    parent_id: UUID | None
+    valid_from: date
+
+
+@dataclass
+class Tree:
+    """The units in force at one (asOf, knownAt)."""
+
+    units: dict[UUID, UnitView]
+    _children: dict[UUID, list[UnitView]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for unit in sorted(self.units.values(), key=lambda u: u.name):
+            if unit.parent_id in self.units:
+                self._children.setdefault(unit.parent_id, []).append(unit)
+
+    def get(self, unit_id: UUID) -> UnitView | None:
+        return self.units.get(unit_id)
+
+    def parent(self, unit_id: UUID) -> UnitView | None:
+        unit = self.units.get(unit_id)
+        return self.units.get(unit.parent_id) if unit and unit.parent_id else None
+
+    def children(self, unit_id: UUID) -> list[UnitView]:
+        return self._children.get(unit_id, [])
+
+    def subtree(self, unit_id: UUID) -> list[UUID]:
+        """The unit and every descendant in force."""
+        found, queue = [], [unit_id]
+        while queue:
+            current = queue.pop()
+            if current in found:
+                continue
+            found.append(current)
+            queue.extend(child.id for child in self.children(current))
+        return found
+
+    def in_order(self) -> list[UnitView]:
+        """Roots first, then each unit's children, depth-first by name."""
+        roots = [u for u in self.units.values() if u.parent_id not in self.units]
+        ordered: list[UnitView] = []
+        for root in sorted(roots, key=lambda u: u.name):
+            ordered.extend(self.units[i] for i in self.subtree_ordered(root.id))
+        return ordered
+
+    def subtree_ordered(self, unit_id: UUID) -> list[UUID]:
+        ordered = [unit_id]
+        for child in self.children(unit_id):
+            if child.id not in ordered:
+                ordered.extend(self.subtree_ordered(child.id))
+        return ordered
+
+
+@dataclass(frozen=True)
+class StaffingRowView:
+    series_key: str
+    job_category: str
+    grade: str | None
+    authorized: int | None
+    current: int
+    women: int | None
+
+
+@dataclass(frozen=True)
+class StaffingView:
+    reference_date: date
+    authorized: int | None
+    current: int
+    women: int | None
+    rows: list[StaffingRowView]
+    sources: list[str]
+    notes: list[str]
+
+
+def _sum_or_none(values: Iterable[int | None]) -> int | None:
+    values = list(values)
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def _unit_women(value: dict[str, Any]) -> int | None:
+    if value.get("women") is not None:
+        return int(value["women"])
+    return _sum_or_none(row.get("women") for row in value["rows"])
+
+
+def roll_up_staffing(facts: list[tuple[date, dict[str, Any]]]) -> StaffingView | None:
+    """Sum the units' tables by series; labels are those of the latest reference date."""
+    if not facts:
+        return None
+    facts = sorted(facts, key=lambda fact: fact[0])
+    series: dict[str, list[dict[str, Any]]] = {}
+    for _, value in facts:
+        for row in value["rows"]:
+            series.setdefault(row["series_key"], []).append(row)
+    rows = [
+        StaffingRowView(
+            series_key=key, job_category=group[-1]["job_category"], grade=group[-1]["grade"],
+            authorized=_sum_or_none(r["authorized"] for r in group),
+            current=sum(r["current"] for r in group),
+            women=_sum_or_none(r.get("women") for r in group),
+        )
+        for key, group in series.items()
+    ]
+    return StaffingView(
+        reference_date=facts[-1][0],
+        authorized=_sum_or_none(r.authorized for r in rows),
+        current=sum(r.current for r in rows),
+        women=_sum_or_none(_unit_women(value) for _, value in facts),
+        rows=rows,
+        sources=sorted({v["source"] for _, v in facts if v.get("source")}),
+        notes=[v["note"] for _, v in facts if v.get("note")],
+    )
+
+
+@dataclass(frozen=True)
+class BudgetLineView:
+    id: UUID
+    owner_id: UUID
+    fiscal_year: int
+    reference_date: date
+    account: str | None
+    item: str
+    budgeted: int
+    executed: int | None
+    projects: int | None
+    note: str | None
+    source: str | None
+    as_printed: dict[str, Any] | None
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.executed is None else self.budgeted - self.executed
+
+    @property
+    def execution_rate(self) -> float | None:
+        if self.executed is None or self.budgeted == 0:
+            return None
+        return self.executed / self.budgeted
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    fiscal_year: int
+    reference_date: date
+    budgeted: int
+    executed: int | None
+    lines: list[BudgetLineView]
+
+    @property
+    def fully_reported(self) -> bool:
+        return all(line.executed is not None for line in self.lines)
+
+    @property
+    def remaining(self) -> int | None:
+        if self.executed is None or not self.fully_reported:
+            return None
+        return self.budgeted - self.executed
+
+    @property
+    def execution_rate(self) -> float | None:
+        if self.executed is None or not self.fully_reported or self.budgeted == 0:
+            return None
+        return self.executed / self.budgeted
+
+
+def roll_up_budget(fiscal_year: int, lines: list[BudgetLineView]) -> BudgetView | None:
+    if not lines:
+        return None
+    reported = [line.executed for line in lines if line.executed is not None]
+    return BudgetView(
+        fiscal_year=fiscal_year,
+        reference_date=max(line.reference_date for line in lines),
+        budgeted=sum(line.budgeted for line in lines),
+        executed=sum(reported) if reported else None,
+        lines=sorted(lines, key=lambda line: (line.account or "", line.item)),
+    )
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: UUID
+    owner_id: UUID
+    kind: str
+    valid_from: date
+    title: str
+    status: str | None
+    status_since: date | None
+    number: int | None
+    category: str | None
+    responsible: str | None
+    listed: bool
+    milestones: list[dict[str, str]]
+    source: str | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    position: int
+    type: str
+    subject_id: UUID
+    subject_type: str
+    subject_version: int
+    valid_from: date | None
+    recorded_at: datetime
+    actor: str
+    reason: str | None
+    source: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[EventView]
+    has_next: bool
