@@ -27,7 +27,8 @@ from api.schema import schema
 class LedgerGraphQL(GraphQL[Context, None]):
     def __init__(self, services: dict[str, Services]) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql",
+            schema,
+            graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         )
         self.services = services
@@ -51,8 +52,10 @@ class BearerAuth:
                 async with self.services["current"].pool.acquire() as conn:
                     principal = await authenticate(conn, header.decode() if header else None)
             except Unauthenticated as error:
-                body = {"data": None, "errors": [
-                    {"message": error.message, "extensions": {"code": error.code}}]}
+                body = {
+                    "data": None,
+                    "errors": [{"message": error.message, "extensions": {"code": error.code}}],
+                }
                 response = JSONResponse(body, status_code=401)
                 await response(scope, receive, send)
                 return

@@ -6,9 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-import asyncpg
-
 from api.errors import Forbidden, Unauthenticated
+from projections.queries import Conn
 
 ROLES = ("reader", "editor", "admin")
 WRITERS = ("editor", "admin")
@@ -39,7 +38,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(conn: asyncpg.Connection, name: str, role: str) -> str:
+async def create_token(conn: Conn, name: str, role: str) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not name.strip():
@@ -47,12 +46,14 @@ async def create_token(conn: asyncpg.Connection, name: str, role: str) -> str:
     token = "glt_" + secrets.token_urlsafe(32)
     await conn.execute(
         "INSERT INTO api_tokens (name, role, token_hash) VALUES ($1, $2, $3)",
-        name.strip(), role, hash_token(token),
+        name.strip(),
+        role,
+        hash_token(token),
     )
     return token
 
 
-async def authenticate(conn: asyncpg.Connection, authorization: str | None) -> Principal | None:
+async def authenticate(conn: Conn, authorization: str | None) -> Principal | None:
     """The principal of an Authorization header; None without one; a bad one is refused."""
     if not authorization:
         return None
@@ -72,5 +73,7 @@ def require_writer(principal: Principal | None) -> Principal:
     if principal is None:
         raise Unauthenticated("mutations need a bearer token of role editor or admin")
     if not principal.can_write:
-        raise Forbidden(f"token {principal.name!r} has role {principal.role}; mutations need editor or admin")
+        raise Forbidden(
+            f"token {principal.name!r} has role {principal.role}; mutations need editor or admin"
+        )
     return principal

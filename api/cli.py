@@ -24,8 +24,12 @@ console = Console(stderr=True)
 
 def progress_bar() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     )
 
 
@@ -118,7 +122,9 @@ def schema(_: argparse.Namespace) -> None:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="govledger", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    serve_cmd = commands.add_parser("serve", help="serve GraphQL (imports the Seoul data first on an empty ledger)")
+    serve_cmd = commands.add_parser(
+        "serve", help="serve GraphQL (imports the Seoul data first on an empty ledger)"
+    )
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.set_defaults(run=serve)

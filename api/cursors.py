@@ -21,8 +21,8 @@ def decode(cursor: str | None, field: str = "after") -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text.startswith(PREFIX) and int(text[len(PREFIX):]) >= 0:
-            return int(text[len(PREFIX):])
+        if text.startswith(PREFIX) and int(text[len(PREFIX) :]) >= 0:
+            return int(text[len(PREFIX) :])
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise BadInput(f"{field}: {cursor!r} is not a cursor of this API")

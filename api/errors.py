@@ -67,7 +67,10 @@ def with_code(error: GraphQLError) -> GraphQLError:
     if code == "INTERNAL_SERVER_ERROR":
         log.error("unexpected error", exc_info=error.original_error)
         error = GraphQLError(
-            "Internal error; it was logged.", error.nodes, error.source, error.positions,
+            "Internal error; it was logged.",
+            error.nodes,
+            error.source,
+            error.positions,
             error.path,
         )
     field = getattr(error.original_error, "field", None)

@@ -30,12 +30,16 @@ class RegisterOrgUnitInput:
     idempotency_key: str | None = None
 
     def command(self) -> c.RegisterOrgUnit:
-        return c.RegisterOrgUnit(self.name, optional_id(self.parent_id, "parentId"), self.valid_from)
+        return c.RegisterOrgUnit(
+            self.name, optional_id(self.parent_id, "parentId"), self.valid_from
+        )
 
 
 @strawberry.input
 class StaffingRowInput:
-    series_key: str | None = strawberry.field(default=None, description="Null derives the key from the normalised labels.")
+    series_key: str | None = strawberry.field(
+        default=None, description="Null derives the key from the normalised labels."
+    )
     job_category: str
     grade: str | None = None
     authorized: int | None = None
@@ -48,31 +52,47 @@ class RecordStaffingInput:
     org_unit_id: strawberry.ID
     reference_date: date
     rows: list[StaffingRowInput]
-    women: int | None = strawberry.field(default=None, description="Women for the unit as a whole, where the source does not give them per row.")
+    women: int | None = strawberry.field(
+        default=None,
+        description="Women for the unit as a whole, where the source does not give them per row.",
+    )
     note: str | None = None
     reason: str | None = None
     source: str | None = None
-    expected_version: int | None = strawberry.field(default=None, description="The unit's staffing version the caller last saw; CONFLICT when it moved on.")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The unit's staffing version the caller last saw; CONFLICT when it moved on.",
+    )
     idempotency_key: str | None = None
 
     def command(self) -> c.RecordStaffing:
         rows = tuple(
             c.StaffingRowInput(
-                job_category=r.job_category, grade=r.grade, authorized=r.authorized,
-                current=r.current, women=r.women, series_key=r.series_key,
+                job_category=r.job_category,
+                grade=r.grade,
+                authorized=r.authorized,
+                current=r.current,
+                women=r.women,
+                series_key=r.series_key,
             )
             for r in self.rows
         )
         return c.RecordStaffing(
             org_unit_id=parse_id(self.org_unit_id, "orgUnitId"),
-            reference_date=self.reference_date, rows=rows, women=self.women, note=self.note,
+            reference_date=self.reference_date,
+            rows=rows,
+            women=self.women,
+            note=self.note,
             expected_version=self.expected_version,
         )
 
 
 @strawberry.input
 class RecordBudgetLineInput:
-    line_id: strawberry.ID | None = strawberry.field(default=None, description="Null creates a new line (or records on the line of the same unit, year, account and item).")
+    line_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Null creates a new line (or records on the line of the same unit, year, account and item).",
+    )
     org_unit_id: strawberry.ID
     fiscal_year: int
     account: str | None = None
@@ -80,7 +100,9 @@ class RecordBudgetLineInput:
     reference_date: date
     budgeted: Won
     executed: Won | None = None
-    projects: int | None = strawberry.field(default=None, description="Number of projects (사업수).")
+    projects: int | None = strawberry.field(
+        default=None, description="Number of projects (사업수)."
+    )
     note: str | None = None
     reason: str | None = None
     source: str | None = None
@@ -91,23 +113,34 @@ class RecordBudgetLineInput:
         return c.RecordBudgetLine(
             line_id=optional_id(self.line_id, "lineId"),
             org_unit_id=parse_id(self.org_unit_id, "orgUnitId"),
-            fiscal_year=self.fiscal_year, account=self.account, item=self.item,
-            reference_date=self.reference_date, budgeted=int(self.budgeted),
+            fiscal_year=self.fiscal_year,
+            account=self.account,
+            item=self.item,
+            reference_date=self.reference_date,
+            budgeted=int(self.budgeted),
             executed=None if self.executed is None else int(self.executed),
-            projects=self.projects, note=self.note, expected_version=self.expected_version,
+            projects=self.projects,
+            note=self.note,
+            expected_version=self.expected_version,
         )
 
 
 @strawberry.input
 class RecordTaskInput:
-    task_id: strawberry.ID | None = strawberry.field(default=None, description="Null creates a new task.")
+    task_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Null creates a new task."
+    )
     org_unit_id: strawberry.ID
     kind: TaskKind
     title: str
     status: TaskStatus | None = None
-    status_since: date | None = strawberry.field(default=None, description="The date the status holds since, where the source states it.")
+    status_since: date | None = strawberry.field(
+        default=None, description="The date the status holds since, where the source states it."
+    )
     valid_from: date
-    listed: bool = strawberry.field(default=True, description="False takes the task off the unit's list from validFrom on.")
+    listed: bool = strawberry.field(
+        default=True, description="False takes the task off the unit's list from validFrom on."
+    )
     category: str | None = None
     number: int | None = None
     responsible: str | None = None
@@ -121,10 +154,15 @@ class RecordTaskInput:
         return c.RecordTask(
             task_id=optional_id(self.task_id, "taskId"),
             org_unit_id=parse_id(self.org_unit_id, "orgUnitId"),
-            kind=task.TaskKind(self.kind.value), title=self.title,
+            kind=task.TaskKind(self.kind.value),
+            title=self.title,
             status=task.TaskStatus(self.status.value) if self.status else None,
-            valid_from=self.valid_from, listed=self.listed, status_since=self.status_since,
-            category=self.category, number=self.number, responsible=self.responsible,
+            valid_from=self.valid_from,
+            listed=self.listed,
+            status_since=self.status_since,
+            category=self.category,
+            number=self.number,
+            responsible=self.responsible,
             milestones=tuple({"when": m.when, "what": m.what} for m in self.milestones or []),
             expected_version=self.expected_version,
         )
@@ -142,7 +180,9 @@ class RenameOrgUnitInput:
 
     def command(self) -> c.RenameOrgUnit:
         return c.RenameOrgUnit(
-            parse_id(self.org_unit_id, "orgUnitId"), self.name, self.valid_from,
+            parse_id(self.org_unit_id, "orgUnitId"),
+            self.name,
+            self.valid_from,
             self.expected_version,
         )
 
@@ -150,7 +190,9 @@ class RenameOrgUnitInput:
 @strawberry.input
 class MoveOrgUnitInput:
     org_unit_id: strawberry.ID
-    parent_id: strawberry.ID | None = strawberry.field(default=None, description="Null makes the unit a root.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Null makes the unit a root."
+    )
     valid_from: date
     reason: str | None = None
     source: str | None = None
@@ -159,8 +201,10 @@ class MoveOrgUnitInput:
 
     def command(self) -> c.MoveOrgUnit:
         return c.MoveOrgUnit(
-            parse_id(self.org_unit_id, "orgUnitId"), optional_id(self.parent_id, "parentId"),
-            self.valid_from, self.expected_version,
+            parse_id(self.org_unit_id, "orgUnitId"),
+            optional_id(self.parent_id, "parentId"),
+            self.valid_from,
+            self.expected_version,
         )
 
 
@@ -186,11 +230,17 @@ class RetractableFact(Enum):
     TASK = "TASK"
 
 
-@strawberry.input(description="Takes back a fact recorded under the wrong subject or date: from now on that date has no such fact; knownAt before now still shows it.")
+@strawberry.input(
+    description="Takes back a fact recorded under the wrong subject or date: from now on that date has no such fact; knownAt before now still shows it."
+)
 class RetractFactInput:
     fact: RetractableFact
-    subject_id: strawberry.ID = strawberry.field(description="The unit (STAFFING), budget line (BUDGET) or task (TASK).")
-    reference_date: date = strawberry.field(description="The reference date (STAFFING, BUDGET) or validFrom (TASK) of the fact.")
+    subject_id: strawberry.ID = strawberry.field(
+        description="The unit (STAFFING), budget line (BUDGET) or task (TASK)."
+    )
+    reference_date: date = strawberry.field(
+        description="The reference date (STAFFING, BUDGET) or validFrom (TASK) of the fact."
+    )
     reason: str = strawberry.field(description="Why the fact is taken back; required.")
     source: str | None = None
     expected_version: int | None = None

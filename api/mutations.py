@@ -25,8 +25,12 @@ from projections import queries
 
 @strawberry.interface(description="What every mutation answers besides its subject.")
 class MutationPayload:
-    events: list[Event] = strawberry.field(description="The events this mutation recorded, in log order; empty when an idempotency key replayed an earlier result.")
-    version: int = strawberry.field(description="The subject's version after the mutation, for expectedVersion.")
+    events: list[Event] = strawberry.field(
+        description="The events this mutation recorded, in log order; empty when an idempotency key replayed an earlier result."
+    )
+    version: int = strawberry.field(
+        description="The subject's version after the mutation, for expectedVersion."
+    )
 
 
 @strawberry.type
@@ -41,7 +45,9 @@ class OrgUnitPayload(MutationPayload):
 
 @strawberry.type
 class RecordStaffingPayload(MutationPayload):
-    staffing: Staffing = strawberry.field(description="The unit's own figures (without descendants) as of the recorded reference date.")
+    staffing: Staffing = strawberry.field(
+        description="The unit's own figures (without descendants) as of the recorded reference date."
+    )
     org_unit: OrgUnit
 
 
@@ -93,64 +99,116 @@ async def unit_on(info: Info, unit_id: UUID, on: date, known_at: datetime) -> Or
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    async def register_org_unit(self, info: Info, input: inputs.RegisterOrgUnitInput) -> RegisterOrgUnitPayload:
-        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+    async def register_org_unit(
+        self, info: Info, input: inputs.RegisterOrgUnitInput
+    ) -> RegisterOrgUnitPayload:
+        done = await carry_out(
+            info, input.command(), input.reason, input.source, input.idempotency_key
+        )
         unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
-        return RegisterOrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+        return RegisterOrgUnitPayload(
+            org_unit=unit, events=done.events, version=done.outcome.version
+        )
 
-    @strawberry.mutation(description="Figures of one unit for one reference date; again for the same date is a correction.")
-    async def record_staffing(self, info: Info, input: inputs.RecordStaffingInput) -> RecordStaffingPayload:
+    @strawberry.mutation(
+        description="Figures of one unit for one reference date; again for the same date is a correction."
+    )
+    async def record_staffing(
+        self, info: Info, input: inputs.RecordStaffingInput
+    ) -> RecordStaffingPayload:
         command = input.command()
         done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
         async with ctx(info).pool.acquire() as conn:
-            view = await queries.staffing(conn, [command.org_unit_id], command.reference_date, done.known_at)
+            view = await queries.staffing(
+                conn, [command.org_unit_id], command.reference_date, done.known_at
+            )
         if view is None:
-            raise NotFound(f"orgUnitId: no staffing of {command.org_unit_id} on {command.reference_date}")
+            raise NotFound(
+                f"orgUnitId: no staffing of {command.org_unit_id} on {command.reference_date}"
+            )
         unit = await unit_on(info, command.org_unit_id, command.reference_date, done.known_at)
-        return RecordStaffingPayload(staffing=Staffing.of(view), org_unit=unit, events=done.events, version=done.outcome.version)
+        return RecordStaffingPayload(
+            staffing=Staffing.of(view),
+            org_unit=unit,
+            events=done.events,
+            version=done.outcome.version,
+        )
 
-    @strawberry.mutation(description="Budget and execution of one line at one reference date; again for the same date is a correction.")
-    async def record_budget_line(self, info: Info, input: inputs.RecordBudgetLineInput) -> RecordBudgetLinePayload:
+    @strawberry.mutation(
+        description="Budget and execution of one line at one reference date; again for the same date is a correction."
+    )
+    async def record_budget_line(
+        self, info: Info, input: inputs.RecordBudgetLineInput
+    ) -> RecordBudgetLinePayload:
         command = input.command()
         done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
         async with ctx(info).pool.acquire() as conn:
-            view = await queries.budget_line(conn, done.outcome.subject_id, command.reference_date, done.known_at)
+            view = await queries.budget_line(
+                conn, done.outcome.subject_id, command.reference_date, done.known_at
+            )
         if view is None:
-            raise NotFound(f"lineId: {done.outcome.subject_id} has no figure on {command.reference_date}")
+            raise NotFound(
+                f"lineId: {done.outcome.subject_id} has no figure on {command.reference_date}"
+            )
         line = BudgetLine(view=view, as_of=command.reference_date, known_at=done.known_at)
-        return RecordBudgetLinePayload(budget_line=line, events=done.events, version=done.outcome.version)
+        return RecordBudgetLinePayload(
+            budget_line=line, events=done.events, version=done.outcome.version
+        )
 
-    @strawberry.mutation(description="The task's whole state from validFrom on (title, status, number, category, responsible, listed): a field given as null is null from then on. Creates the task when taskId is null.")
+    @strawberry.mutation(
+        description="The task's whole state from validFrom on (title, status, number, category, responsible, listed): a field given as null is null from then on. Creates the task when taskId is null."
+    )
     async def record_task(self, info: Info, input: inputs.RecordTaskInput) -> RecordTaskPayload:
         command = input.command()
         done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
         async with ctx(info).pool.acquire() as conn:
-            found = await queries.tasks(conn, as_of=command.valid_from, known_at=done.known_at, task_id=done.outcome.subject_id)
+            found = await queries.tasks(
+                conn,
+                as_of=command.valid_from,
+                known_at=done.known_at,
+                task_id=done.outcome.subject_id,
+            )
         if not found:
-            raise NotFound(f"taskId: {done.outcome.subject_id} has no state on {command.valid_from}")
+            raise NotFound(
+                f"taskId: {done.outcome.subject_id} has no state on {command.valid_from}"
+            )
         task = Task(view=found[0], as_of=command.valid_from, known_at=done.known_at)
         return RecordTaskPayload(task=task, events=done.events, version=done.outcome.version)
 
-    @strawberry.mutation(description="Rename a unit from validFrom on; again for the same date is a correction.")
+    @strawberry.mutation(
+        description="Rename a unit from validFrom on; again for the same date is a correction."
+    )
     async def rename_org_unit(self, info: Info, input: inputs.RenameOrgUnitInput) -> OrgUnitPayload:
-        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        done = await carry_out(
+            info, input.command(), input.reason, input.source, input.idempotency_key
+        )
         unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
         return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
 
     @strawberry.mutation(description="Move a unit under another parent from validFrom on.")
     async def move_org_unit(self, info: Info, input: inputs.MoveOrgUnitInput) -> OrgUnitPayload:
-        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        done = await carry_out(
+            info, input.command(), input.reason, input.source, input.idempotency_key
+        )
         unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
         return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
 
     @strawberry.mutation(description="Close a unit: from validFrom on it is no longer in force.")
     async def close_org_unit(self, info: Info, input: inputs.CloseOrgUnitInput) -> OrgUnitPayload:
-        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        done = await carry_out(
+            info, input.command(), input.reason, input.source, input.idempotency_key
+        )
         unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
         return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
 
-    @strawberry.mutation(description="Take back a figure or task record made under the wrong subject or date (with a reason).")
+    @strawberry.mutation(
+        description="Take back a figure or task record made under the wrong subject or date (with a reason)."
+    )
     async def retract_fact(self, info: Info, input: inputs.RetractFactInput) -> RetractFactPayload:
-        done = await carry_out(info, input.command(), input.reason, input.source, input.idempotency_key)
+        done = await carry_out(
+            info, input.command(), input.reason, input.source, input.idempotency_key
+        )
         subject = strawberry.ID(str(done.outcome.subject_id))
-        return RetractFactPayload(subject_id=subject, events=done.events, version=done.outcome.version)
+        return RetractFactPayload(
+            subject_id=subject, events=done.events, version=done.outcome.version
+        )

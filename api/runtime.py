@@ -27,12 +27,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
-        self.database = database or open_database(settings)
+    def __init__(
+        self, settings: Settings | None = None, *, database: Database | None = None
+    ) -> None:
+        self.database = database or open_database(settings or Settings.from_env())
         self.config = self.database.config
         self.ledger = Ledger(self.config)
         self.projector = Projector(
-            connect=self.connect, events_table=self.ledger.events_table,
+            connect=self.connect,
+            events_table=self.ledger.events_table,
             decode=self.ledger.mapper.to_domain_event,
         )
         self._stop = threading.Event()

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import strawberry
 from graphql import lexicographic_sort_schema, print_schema
+from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
 from api.mutations import Mutation
 from api.query import Query
+from api.scalars import SCALARS
 from api.subscription import Subscription
 
 schema = strawberry.Schema(
-    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes]
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[ErrorCodes],
+    config=StrawberryConfig(scalar_map=SCALARS),
 )
 
 

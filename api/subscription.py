@@ -18,8 +18,12 @@ FOLLOW_WAIT_SECONDS = 30.0
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Every event recorded after the cursor, in log order, then each new one as it is recorded: no gap and no duplicate across reconnects. No cursor: only new ones.")
-    async def events(self, info: Info, after: str | None = None, filter: EventFilter | None = None) -> AsyncGenerator[Event, None]:
+    @strawberry.subscription(
+        description="Every event recorded after the cursor, in log order, then each new one as it is recorded: no gap and no duplicate across reconnects. No cursor: only new ones."
+    )
+    async def events(
+        self, info: Info, after: str | None = None, filter: EventFilter | None = None
+    ) -> AsyncGenerator[Event, None]:
         context = ctx(info)
         freshness = context.services.freshness
         position = cursors.decode(after) if after else (await freshness.refresh())[0]

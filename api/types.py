@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -44,37 +45,63 @@ class TaskStatus(Enum):
 
 @strawberry.type
 class StaffingRow:
-    series_key: str = strawberry.field(description="Stable key of the series: one series across relabellings (2~3급 in 2019 and 2급상당 in 2020).")
-    job_category: str = strawberry.field(description="As reported at the reference date, e.g. 일반직.")
-    grade: str | None = strawberry.field(description="As reported at the reference date, e.g. 2급상당; null where the source gives none.")
-    authorized: int | None = strawberry.field(description="Null where the source reports current headcount only.")
+    series_key: str = strawberry.field(
+        description="Stable key of the series: one series across relabellings (2~3급 in 2019 and 2급상당 in 2020)."
+    )
+    job_category: str = strawberry.field(
+        description="As reported at the reference date, e.g. 일반직."
+    )
+    grade: str | None = strawberry.field(
+        description="As reported at the reference date, e.g. 2급상당; null where the source gives none."
+    )
+    authorized: int | None = strawberry.field(
+        description="Null where the source reports current headcount only."
+    )
     current: int
     women: int | None
 
     @classmethod
     def of(cls, row: StaffingRowView) -> StaffingRow:
         return cls(
-            series_key=row.series_key, job_category=row.job_category, grade=row.grade,
-            authorized=row.authorized, current=row.current, women=row.women,
+            series_key=row.series_key,
+            job_category=row.job_category,
+            grade=row.grade,
+            authorized=row.authorized,
+            current=row.current,
+            women=row.women,
         )
 
 
 @strawberry.type
 class Staffing:
-    reference_date: date = strawberry.field(description="The latest reference date among the figures included.")
-    authorized: int | None = strawberry.field(description="Null unless every figure included reports authorised headcount.")
+    reference_date: date = strawberry.field(
+        description="The latest reference date among the figures included."
+    )
+    authorized: int | None = strawberry.field(
+        description="Null unless every figure included reports authorised headcount."
+    )
     current: int
-    women: int | None = strawberry.field(description="Null unless every figure included reports women (per row or for the unit).")
+    women: int | None = strawberry.field(
+        description="Null unless every figure included reports women (per row or for the unit)."
+    )
     rows: list[StaffingRow]
-    sources: list[str] = strawberry.field(description="The documents the included figures come from.")
-    notes: list[str] = strawberry.field(description="Notes on the included figures, as printed (e.g. 전문임기제 3명 별도).")
+    sources: list[str] = strawberry.field(
+        description="The documents the included figures come from."
+    )
+    notes: list[str] = strawberry.field(
+        description="Notes on the included figures, as printed (e.g. 전문임기제 3명 별도)."
+    )
 
     @classmethod
     def of(cls, view: StaffingView) -> Staffing:
         return cls(
-            reference_date=view.reference_date, authorized=view.authorized,
-            current=view.current, women=view.women, rows=[StaffingRow.of(r) for r in view.rows],
-            sources=view.sources, notes=view.notes,
+            reference_date=view.reference_date,
+            authorized=view.authorized,
+            current=view.current,
+            women=view.women,
+            rows=[StaffingRow.of(r) for r in view.rows],
+            sources=view.sources,
+            notes=view.notes,
         )
 
 
@@ -92,11 +119,15 @@ class BudgetLine:
     def fiscal_year(self) -> int:
         return self.view.fiscal_year
 
-    @strawberry.field(description="일반회계, 특별회계, 기금 or null where the source names no account.")
+    @strawberry.field(
+        description="일반회계, 특별회계, 기금 or null where the source names no account."
+    )
     def account(self) -> str | None:
         return self.view.account
 
-    @strawberry.field(description="Expense item, fund or department allocation as reported, e.g. 기관운영업무추진비.")
+    @strawberry.field(
+        description="Expense item, fund or department allocation as reported, e.g. 기관운영업무추진비."
+    )
     def item(self) -> str:
         return self.view.item
 
@@ -136,9 +167,11 @@ class BudgetLine:
     def note(self) -> str | None:
         return self.view.note
 
-    @strawberry.field(description="The figures as the source printed them, with their money unit (e.g. 천원).")
+    @strawberry.field(
+        description="The figures as the source printed them, with their money unit (e.g. 천원)."
+    )
     def as_printed(self) -> JSON | None:
-        return self.view.as_printed
+        return cast(JSON | None, self.view.as_printed)
 
     @strawberry.field(description="The line's version, for expectedVersion.")
     async def version(self, info: Info) -> int:
@@ -172,13 +205,18 @@ class Budget:
     def remaining(self) -> Won | None:
         return None if self.view.remaining is None else Won(self.view.remaining)
 
-    @strawberry.field(description="executed / budgeted as an unrounded fraction (0.15882 where the source prints 15.9%).")
+    @strawberry.field(
+        description="executed / budgeted as an unrounded fraction (0.15882 where the source prints 15.9%)."
+    )
     def execution_rate(self) -> float | None:
         return self.view.execution_rate
 
     @strawberry.field
     def lines(self) -> list[BudgetLine]:
-        return [BudgetLine(view=line, as_of=self.as_of, known_at=self.known_at) for line in self.view.lines]
+        return [
+            BudgetLine(view=line, as_of=self.as_of, known_at=self.known_at)
+            for line in self.view.lines
+        ]
 
 
 @strawberry.type
@@ -209,11 +247,15 @@ class Task:
     def status(self) -> TaskStatus | None:
         return TaskStatus(self.view.status) if self.view.status else None
 
-    @strawberry.field(description="The date of the status in force at asOf; null with status, and null where no record states it.")
+    @strawberry.field(
+        description="The date of the status in force at asOf; null with status, and null where no record states it."
+    )
     def status_since(self) -> date | None:
         return self.view.status_since
 
-    @strawberry.field(description="Follow-up category as reported (시정·처리요구사항, 건의사항, 기타(자료제출 등)).")
+    @strawberry.field(
+        description="Follow-up category as reported (시정·처리요구사항, 건의사항, 기타(자료제출 등))."
+    )
     def category(self) -> str | None:
         return self.view.category
 
@@ -221,7 +263,9 @@ class Task:
     def number(self) -> int | None:
         return self.view.number
 
-    @strawberry.field(description="Department named as responsible, as reported (총무과); may lie outside the tree.")
+    @strawberry.field(
+        description="Department named as responsible, as reported (총무과); may lie outside the tree."
+    )
     def responsible(self) -> str | None:
         return self.view.responsible
 
@@ -255,7 +299,9 @@ class Task:
 class Event:
     view: strawberry.Private[EventView]
 
-    @strawberry.field(description="Opaque cursor of this event in the global log; pass it as after to resume.")
+    @strawberry.field(
+        description="Opaque cursor of this event in the global log; pass it as after to resume."
+    )
     def cursor(self) -> str:
         return cursors.encode(self.view.position)
 
@@ -263,7 +309,9 @@ class Event:
     def type(self) -> str:
         return self.view.type
 
-    @strawberry.field(description="The aggregate the event belongs to, and its kind (e.g. OrgUnit, BudgetLine, Task).")
+    @strawberry.field(
+        description="The aggregate the event belongs to, and its kind (e.g. OrgUnit, BudgetLine, Task)."
+    )
     def subject_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.view.subject_id))
 
@@ -275,7 +323,9 @@ class Event:
     def subject_version(self) -> int:
         return self.view.subject_version
 
-    @strawberry.field(description="Reference date the event's facts take effect; null for events without one.")
+    @strawberry.field(
+        description="Reference date the event's facts take effect; null for events without one."
+    )
     def valid_from(self) -> date | None:
         return self.view.valid_from
 
@@ -291,13 +341,15 @@ class Event:
     def reason(self) -> str | None:
         return self.view.reason
 
-    @strawberry.field(description="The document the facts come from, e.g. 004_b40a5c2b04908ad5.txt.")
+    @strawberry.field(
+        description="The document the facts come from, e.g. 004_b40a5c2b04908ad5.txt."
+    )
     def source(self) -> str | None:
         return self.view.source
 
     @strawberry.field
     def data(self) -> JSON:
-        return self.view.data
+        return cast(JSON, self.view.data)
 
 
 @strawberry.type
@@ -319,7 +371,9 @@ class EventConnection:
 
     @classmethod
     def of(cls, page: EventPage, after: int) -> EventConnection:
-        edges = [EventEdge(cursor=cursors.encode(e.position), node=Event(view=e)) for e in page.events]
+        edges = [
+            EventEdge(cursor=cursors.encode(e.position), node=Event(view=e)) for e in page.events
+        ]
         end = edges[-1].cursor if edges else (cursors.encode(after) if after else None)
         return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
 
@@ -327,7 +381,10 @@ class EventConnection:
 @strawberry.input
 class EventFilter:
     types: list[str] | None = None
-    org_unit_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Events of these units and of everything they own, descendants included as the tree stood when each event was recorded.")
+    org_unit_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Events of these units and of everything they own, descendants included as the tree stood when each event was recorded.",
+    )
     subject_ids: list[strawberry.ID] | None = None
 
 
@@ -353,7 +410,9 @@ class OrgUnit:
         return cls(view=view, as_of=as_of, known_at=known_at)
 
     @classmethod
-    async def find(cls, info: Info, unit_id: object, as_of: date, known_at: datetime) -> OrgUnit | None:
+    async def find(
+        cls, info: Info, unit_id: object, as_of: date, known_at: datetime
+    ) -> OrgUnit | None:
         tree = await ctx(info).tree(as_of, known_at)
         view = tree.get(parse_id(unit_id)) if parse_id(unit_id, strict=False) else None
         return cls(view=view, as_of=as_of, known_at=known_at) if view else None
@@ -362,7 +421,9 @@ class OrgUnit:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.view.id))
 
-    @strawberry.field(description="As in force at asOf, spaces of the source removed (기획담당관, not 기 획 담 당 관).")
+    @strawberry.field(
+        description="As in force at asOf, spaces of the source removed (기획담당관, not 기 획 담 당 관)."
+    )
     def name(self) -> str:
         return self.view.name
 
@@ -375,18 +436,25 @@ class OrgUnit:
     @strawberry.field
     async def children(self, info: Info) -> list[OrgUnit]:
         tree = await ctx(info).tree(self.as_of, self.known_at)
-        return [OrgUnit(view=c, as_of=self.as_of, known_at=self.known_at) for c in tree.children(self.view.id)]
+        return [
+            OrgUnit(view=c, as_of=self.as_of, known_at=self.known_at)
+            for c in tree.children(self.view.id)
+        ]
 
     @strawberry.field(description="The date from which this unit exists.")
     def valid_from(self) -> date:
         return self.view.valid_from
 
-    @strawberry.field(description="The unit's version (its name, place and staffing), for expectedVersion.")
+    @strawberry.field(
+        description="The unit's version (its name, place and staffing), for expectedVersion."
+    )
     async def version(self, info: Info) -> int:
         async with ctx(info).pool.acquire() as conn:
             return (await queries.versions(conn, [self.view.id])).get(self.view.id, 0)
 
-    @strawberry.field(description="Headcount in force at asOf: for this unit (and, by default, each descendant) the figures of its latest reference date on or before asOf, summed by series (job category and grade). Null when none is in force.")
+    @strawberry.field(
+        description="Headcount in force at asOf: for this unit (and, by default, each descendant) the figures of its latest reference date on or before asOf, summed by series (job category and grade). Null when none is in force."
+    )
     async def staffing(self, info: Info, include_descendants: bool = True) -> Staffing | None:
         ids = [self.view.id]
         if include_descendants:
@@ -395,7 +463,9 @@ class OrgUnit:
             view = await queries.staffing(conn, ids, self.as_of, self.known_at)
         return Staffing.of(view) if view else None
 
-    @strawberry.field(description="Budget of one fiscal year for this unit and its descendants, as in force at asOf.")
+    @strawberry.field(
+        description="Budget of one fiscal year for this unit and its descendants, as in force at asOf."
+    )
     async def budget(self, info: Info, fiscal_year: int) -> Budget | None:
         ids = (await ctx(info).tree(self.as_of, self.known_at)).subtree(self.view.id)
         async with ctx(info).pool.acquire() as conn:
@@ -403,19 +473,29 @@ class OrgUnit:
         view = roll_up_budget(fiscal_year, lines)
         return Budget(view=view, as_of=self.as_of, known_at=self.known_at) if view else None
 
-    @strawberry.field(description="Tasks on this unit's list at asOf; kind null means every kind. A task leaves the list when a later report no longer lists it, which is not completion.")
+    @strawberry.field(
+        description="Tasks on this unit's list at asOf; kind null means every kind. A task leaves the list when a later report no longer lists it, which is not completion."
+    )
     async def tasks(self, info: Info, kind: TaskKind | None = None) -> list[Task]:
         async with ctx(info).pool.acquire() as conn:
-            found = await queries.tasks(conn, as_of=self.as_of, known_at=self.known_at, owner_id=self.view.id)
+            found = await queries.tasks(
+                conn, as_of=self.as_of, known_at=self.known_at, owner_id=self.view.id
+            )
         return [
             Task(view=t, as_of=self.as_of, known_at=self.known_at)
-            for t in found if t.listed and (kind is None or t.kind == kind.value)
+            for t in found
+            if t.listed and (kind is None or t.kind == kind.value)
         ]
 
-    @strawberry.field(description="Every recorded event about this unit or anything it owns, oldest first (recorded by knownAt).")
-    async def history(self, info: Info, after: str | None = None, first: int | None = None) -> EventConnection:
+    @strawberry.field(
+        description="Every recorded event about this unit or anything it owns, oldest first (recorded by knownAt)."
+    )
+    async def history(
+        self, info: Info, after: str | None = None, first: int | None = None
+    ) -> EventConnection:
         start, size = cursors.decode(after), cursors.page_size(first)
         async with ctx(info).pool.acquire() as conn:
-            page = await queries.events(conn, after=start, first=size, owner_id=self.view.id, known_at=self.known_at)
+            page = await queries.events(
+                conn, after=start, first=size, owner_id=self.view.id, known_at=self.known_at
+            )
         return EventConnection.of(page, start)
-

@@ -60,7 +60,10 @@ class BudgetLine(Aggregate):
     ) -> BudgetLine:
         check_fiscal_year(fiscal_year)
         return cls._create(
-            cls.Opened, id=line_id, owner_id=owner_id, fiscal_year=fiscal_year,
+            cls.Opened,
+            id=line_id,
+            owner_id=owner_id,
+            fiscal_year=fiscal_year,
             **provenance.fields(),
         )
 
@@ -68,7 +71,9 @@ class BudgetLine(Aggregate):
         if owner_id != self.owner_id:
             raise invalid("orgUnitId", str(owner_id), f"does not own line {self.id}")
         if fiscal_year != self.fiscal_year:
-            raise invalid("fiscalYear", fiscal_year, f"differs from the line's ({self.fiscal_year})")
+            raise invalid(
+                "fiscalYear", fiscal_year, f"differs from the line's ({self.fiscal_year})"
+            )
 
     class Recorded(Event):
         reference_date: date
@@ -85,8 +90,12 @@ class BudgetLine(Aggregate):
 
         def values(self) -> dict[str, Any]:
             return {
-                "account": self.account, "item": self.item, "budgeted": self.budgeted,
-                "executed": self.executed, "projects": self.projects, "note": self.note,
+                "account": self.account,
+                "item": self.item,
+                "budgeted": self.budgeted,
+                "executed": self.executed,
+                "projects": self.projects,
+                "note": self.note,
                 "as_printed": self.as_printed,
             }
 
@@ -107,7 +116,8 @@ class BudgetLine(Aggregate):
         check_date("referenceDate", reference_date)
         if not self.fiscal_year - 1 <= reference_date.year <= self.fiscal_year + 1:
             raise invalid(
-                "referenceDate", reference_date.isoformat(),
+                "referenceDate",
+                reference_date.isoformat(),
                 f"is too far from fiscal year {self.fiscal_year}",
             )
         check_won("budgeted", budgeted)

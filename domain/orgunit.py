@@ -34,9 +34,7 @@ class OrgUnit(Aggregate):
         parent_id: UUID | None
         valid_from: date
 
-    def __init__(
-        self, name: str, parent_id: UUID | None, valid_from: date, **_: Any
-    ) -> None:
+    def __init__(self, name: str, parent_id: UUID | None, valid_from: date, **_: Any) -> None:
         self.names: Timeline[str] = Timeline()
         self.parents: Timeline[UUID | None] = Timeline()
         self.open: Timeline[bool] = Timeline()
@@ -93,7 +91,9 @@ class OrgUnit(Aggregate):
     def rename(self, name: str, valid_from: date, provenance: Provenance) -> None:
         self.check_after_registration("validFrom", valid_from)
         self.trigger_event(
-            self.Renamed, name=required_text("name", name), valid_from=valid_from,
+            self.Renamed,
+            name=required_text("name", name),
+            valid_from=valid_from,
             **provenance.fields(),
         )
 
@@ -105,7 +105,10 @@ class OrgUnit(Aggregate):
             unit.parents.set(self.valid_from, self.parent_id)
 
     def move(
-        self, parent: OrgUnit | None, ancestors: list[UUID], valid_from: date,
+        self,
+        parent: OrgUnit | None,
+        ancestors: list[UUID],
+        valid_from: date,
         provenance: Provenance,
     ) -> None:
         """Move under parent; ancestors are the new parent's ancestors on valid_from."""
@@ -115,7 +118,9 @@ class OrgUnit(Aggregate):
             if parent.id == self.id or self.id in ancestors:
                 raise invalid("parentId", str(parent.id), "would put the unit below itself")
         self.trigger_event(
-            self.Moved, parent_id=parent.id if parent else None, valid_from=valid_from,
+            self.Moved,
+            parent_id=parent.id if parent else None,
+            valid_from=valid_from,
             **provenance.fields(),
         )
 

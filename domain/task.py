@@ -61,9 +61,7 @@ class Task(Aggregate):
         self.states: Timeline[dict[str, Any]] = Timeline()
 
     @classmethod
-    def open(
-        cls, *, task_id: UUID, owner_id: UUID, kind: TaskKind, provenance: Provenance
-    ) -> Task:
+    def open(cls, *, task_id: UUID, owner_id: UUID, kind: TaskKind, provenance: Provenance) -> Task:
         return cls._create(
             cls.Opened, id=task_id, owner_id=owner_id, kind=kind.value, **provenance.fields()
         )
@@ -90,9 +88,13 @@ class Task(Aggregate):
 
         def state(self) -> dict[str, Any]:
             return {
-                "title": self.title, "status": self.status, "status_since": self.status_since,
-                "number": self.number, "category": self.category,
-                "responsible": self.responsible, "listed": self.listed,
+                "title": self.title,
+                "status": self.status,
+                "status_since": self.status_since,
+                "number": self.number,
+                "category": self.category,
+                "responsible": self.responsible,
+                "listed": self.listed,
                 "milestones": self.milestones,
             }
 

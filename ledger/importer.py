@@ -78,19 +78,30 @@ class Importer:
         on = _date(entry["reference_date"])
         rows = tuple(
             c.StaffingRowInput(
-                job_category=r["category"], grade=r.get("grade"), authorized=r.get("authorized"),
-                current=r["current"], women=r.get("women"), series_key=r["series"],
+                job_category=r["category"],
+                grade=r.get("grade"),
+                authorized=r.get("authorized"),
+                current=r["current"],
+                women=r.get("women"),
+                series_key=r["series"],
             )
             for r in entry["rows"]
         )
         wanted = {
             "rows": [
-                make_row(job_category=r.job_category, grade=r.grade, authorized=r.authorized,
-                         current=r.current, women=r.women, series_key=r.series_key,
-                         index=i).as_dict()
+                make_row(
+                    job_category=r.job_category,
+                    grade=r.grade,
+                    authorized=r.authorized,
+                    current=r.current,
+                    women=r.women,
+                    series_key=r.series_key,
+                    index=i,
+                ).as_dict()
                 for i, r in enumerate(rows)
             ],
-            "women": entry.get("women"), "note": entry.get("note") and clean(entry["note"]),
+            "women": entry.get("women"),
+            "note": entry.get("note") and clean(entry["note"]),
         }
         held = self.ledger.load(OrgUnit, unit_id, "unit").staffing.exactly(on)
         if held == wanted:
@@ -107,19 +118,29 @@ class Importer:
         executed = entry.get("executed")
         exists = self.ledger.exists(line_id)
         command = c.RecordBudgetLine(
-            line_id=line_id if exists else None, new_line_id=line_id, org_unit_id=ids.unit_id(entry["unit"]),
-            fiscal_year=entry["fiscal_year"], account=entry.get("account"), item=entry["item"],
-            reference_date=on, budgeted=entry["budgeted"] * scale,
+            line_id=line_id if exists else None,
+            new_line_id=line_id,
+            org_unit_id=ids.unit_id(entry["unit"]),
+            fiscal_year=entry["fiscal_year"],
+            account=entry.get("account"),
+            item=entry["item"],
+            reference_date=on,
+            budgeted=entry["budgeted"] * scale,
             executed=None if executed is None else executed * scale,
-            projects=entry.get("projects"), note=entry.get("note"), as_printed=printed,
+            projects=entry.get("projects"),
+            note=entry.get("note"),
+            as_printed=printed,
         )
         if not exists:
             return command, False
         held = self.ledger.load(BudgetLine, line_id, "line").records.exactly(on)
         wanted = {
-            "account": check_account(command.account), "item": clean(command.item),
-            "budgeted": command.budgeted, "executed": command.executed,
-            "projects": command.projects, "note": command.note and clean(command.note),
+            "account": check_account(command.account),
+            "item": clean(command.item),
+            "budgeted": command.budgeted,
+            "executed": command.executed,
+            "projects": command.projects,
+            "note": command.note and clean(command.note),
             "as_printed": printed,
         }
         return None if held == wanted else (command, held is not None)
@@ -129,23 +150,32 @@ class Importer:
         on = _date(entry["valid_from"])
         exists = self.ledger.exists(task_id)
         command = c.RecordTask(
-            task_id=task_id if exists else None, new_task_id=task_id,
-            org_unit_id=ids.unit_id(entry["unit"]), kind=TaskKind(entry["kind"]),
-            title=entry["title"], status=TaskStatus(entry["status"]) if "status" in entry else None,
-            valid_from=on, listed=entry.get("listed", True),
+            task_id=task_id if exists else None,
+            new_task_id=task_id,
+            org_unit_id=ids.unit_id(entry["unit"]),
+            kind=TaskKind(entry["kind"]),
+            title=entry["title"],
+            status=TaskStatus(entry["status"]) if "status" in entry else None,
+            valid_from=on,
+            listed=entry.get("listed", True),
             status_since=_date(entry["status_since"]) if "status_since" in entry else None,
-            category=entry.get("category"), number=entry.get("number"),
-            responsible=entry.get("responsible"), milestones=tuple(entry.get("milestones", [])),
+            category=entry.get("category"),
+            number=entry.get("number"),
+            responsible=entry.get("responsible"),
+            milestones=tuple(entry.get("milestones", [])),
         )
         if not exists:
             return command, False
         held = self.ledger.load(Task, task_id, "task").states.exactly(on)
         wanted = {
-            "title": clean(command.title), "status": entry.get("status"),
-            "status_since": command.status_since, "number": command.number,
+            "title": clean(command.title),
+            "status": entry.get("status"),
+            "status_since": command.status_since,
+            "number": command.number,
             "category": command.category and clean(command.category),
             "responsible": command.responsible and clean(command.responsible),
-            "listed": command.listed, "milestones": check_milestones(list(command.milestones)),
+            "listed": command.listed,
+            "milestones": check_milestones(list(command.milestones)),
         }
         return None if held == wanted else (command, held is not None)
 

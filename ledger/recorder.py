@@ -85,8 +85,14 @@ class LedgerRecorder(PostgresApplicationRecorder):
         if record is not None:
             curs.execute(
                 self.insert_key_statement,
-                (record.scope, record.key, record.request_hash, record.subject_id,
-                 record.subject_type, record.version),
+                (
+                    record.scope,
+                    record.key,
+                    record.request_hash,
+                    record.subject_id,
+                    record.subject_type,
+                    record.version,
+                ),
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
@@ -97,8 +103,12 @@ class LedgerRecorder(PostgresApplicationRecorder):
         if row is None:
             return None
         return IdempotencyRecord(
-            row["scope"], row["key"], row["request_hash"], row["subject_id"],
-            row["subject_type"], row["version"],
+            row["scope"],
+            row["key"],
+            row["request_hash"],
+            row["subject_id"],
+            row["subject_type"],
+            row["version"],
         )
 
     def recorded_at(self, notification_ids: Sequence[int]) -> dict[int, datetime]:

@@ -39,14 +39,20 @@ class PgConfig:
 
     def psycopg_kwargs(self) -> dict[str, Any]:
         return {
-            "host": self.host, "port": self.port, "user": self.user,
-            "password": self.password, "dbname": self.dbname,
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
         }
 
     def asyncpg_kwargs(self) -> dict[str, Any]:
         return {
-            "host": self.host, "port": self.port, "user": self.user,
-            "password": self.password or None, "database": self.dbname,
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password or None,
+            "database": self.dbname,
         }
 
     def eventsourcing_env(self) -> dict[str, str]:

@@ -35,7 +35,7 @@ class Freshness:
 
     async def start(self, connect_kwargs: dict[str, Any]) -> None:
         self._listener = await asyncpg.connect(**connect_kwargs)
-        await self._listener.add_listener(PROJECTED_CHANNEL, self._notified)
+        await self._listener.add_listener(PROJECTED_CHANNEL, self._notified)  # type: ignore[arg-type]
         await self.refresh()
 
     async def stop(self) -> None:
@@ -77,7 +77,7 @@ class Freshness:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(f'LOCK TABLE "{self.events_table}" IN SHARE MODE')
             row = await conn.fetchrow(
-                f'SELECT clock_timestamp() AS t, max(notification_id) AS head '
+                f"SELECT clock_timestamp() AS t, max(notification_id) AS head "
                 f'FROM "{self.events_table}"'
             )
         assert row is not None

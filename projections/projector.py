@@ -21,12 +21,20 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from projections import changes
-from projections.schema import DDL, LAYOUT_VERSION, META_DDL, PROJECTED_CHANNEL, PROJECTION_NAME, TABLES
+from projections.schema import (
+    DDL,
+    LAYOUT_VERSION,
+    META_DDL,
+    PROJECTED_CHANNEL,
+    PROJECTION_NAME,
+    TABLES,
+)
 from projections.tree import ParentLink, ParentTimelines
 
 log = logging.getLogger(__name__)
 
-Decode = Callable[[StoredEvent], Aggregate.Event]
+Decode = Callable[[StoredEvent], Any]
+"""Turns a stored event into its domain event (the application's mapper)."""
 Connect = Callable[[], psycopg.Connection[Any]]
 Progress = Callable[[int, int], None]
 LOCK_KEY = 0x60F1ED6E
@@ -236,18 +244,29 @@ class Projector:
                 row = FactRow(*key, subject.owner_id, value, recorded_at, position)
                 if change.kind == "org.parent":
                     parent = change.value["parent_id"]
-                    link = ParentLink(change.valid_from, UUID(parent) if parent else None,
-                                      recorded_at)
+                    link = ParentLink(
+                        change.valid_from, UUID(parent) if parent else None, recorded_at
+                    )
                     self.tree.add(change.subject_id, link)
             batch.change(key, recorded_at, row)
         on = changes.valid_date(event) or recorded_at.date()
-        batch.events.append((
-            position, changes.public_type(event), event.originator_id, subject.subject_type,
-            event.originator_version, changes.valid_date(event), recorded_at,
-            getattr(event, "actor", "unknown"), getattr(event, "reason", None),
-            getattr(event, "source", None), Jsonb(changes.event_data(event)), subject.owner_id,
-            self.tree.path(subject.owner_id, on, recorded_at),
-        ))
+        batch.events.append(
+            (
+                position,
+                changes.public_type(event),
+                event.originator_id,
+                subject.subject_type,
+                event.originator_version,
+                changes.valid_date(event),
+                recorded_at,
+                getattr(event, "actor", "unknown"),
+                getattr(event, "reason", None),
+                getattr(event, "source", None),
+                Jsonb(changes.event_data(event)),
+                subject.owner_id,
+                self.tree.path(subject.owner_id, on, recorded_at),
+            )
+        )
 
     def subject_for(self, event: Aggregate.Event) -> Subject:
         subject = self.subjects.get(event.originator_id)
@@ -267,13 +286,17 @@ class Projector:
             return
         rows = conn.execute(
             "SELECT subject_id, subject_type, owner_id, version, attrs FROM rm_subjects "
-            "WHERE subject_id = ANY(%s)", (missing,),
+            "WHERE subject_id = ANY(%s)",
+            (missing,),
         ).fetchall()
         for subject_id, subject_type, owner_id, version, attrs in rows:
             self.subjects[subject_id] = Subject(subject_type, owner_id, version, attrs)
 
     def write(
-        self, conn: psycopg.Connection[Any], batch: Batch, touched: set[UUID],
+        self,
+        conn: psycopg.Connection[Any],
+        batch: Batch,
+        touched: set[UUID],
         last: tuple[Any, ...],
     ) -> None:
         with conn.cursor() as cur:
@@ -285,16 +308,30 @@ class Projector:
                     "AS u(kind, subject_id, valid_from, t) WHERE f.kind = u.kind "
                     "AND f.subject_id = u.subject_id AND f.valid_from = u.valid_from "
                     "AND f.recorded_to IS NULL",
-                    ([k[0] for k, _ in keys], [k[1] for k, _ in keys],
-                     [k[2] for k, _ in keys], [t for _, t in keys]),
+                    (
+                        [k[0] for k, _ in keys],
+                        [k[1] for k, _ in keys],
+                        [k[2] for k, _ in keys],
+                        [t for _, t in keys],
+                    ),
                 )
             with cur.copy(
                 "COPY rm_facts (kind, subject_id, valid_from, owner_id, value, recorded_from, "
                 "recorded_to, position) FROM STDIN"
             ) as copy:
                 for f in batch.facts:
-                    copy.write_row((f.kind, f.subject_id, f.valid_from, f.owner_id,
-                                    Jsonb(f.value), f.recorded_from, f.recorded_to, f.position))
+                    copy.write_row(
+                        (
+                            f.kind,
+                            f.subject_id,
+                            f.valid_from,
+                            f.owner_id,
+                            Jsonb(f.value),
+                            f.recorded_from,
+                            f.recorded_to,
+                            f.position,
+                        )
+                    )
             with cur.copy(
                 "COPY rm_events (position, type, subject_id, subject_type, subject_version, "
                 "valid_from, recorded_at, actor, reason, source, data, owner_id, unit_path) "
@@ -307,9 +344,13 @@ class Projector:
                 "INSERT INTO rm_subjects (subject_id, subject_type, owner_id, version, attrs) "
                 "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::bigint[], "
                 "%s::jsonb[]) ON CONFLICT (subject_id) DO UPDATE SET version = EXCLUDED.version",
-                ([i for i, _ in subjects], [s.subject_type for _, s in subjects],
-                 [s.owner_id for _, s in subjects], [s.version for _, s in subjects],
-                 [Jsonb(s.attrs) for _, s in subjects]),
+                (
+                    [i for i, _ in subjects],
+                    [s.subject_type for _, s in subjects],
+                    [s.owner_id for _, s in subjects],
+                    [s.version for _, s in subjects],
+                    [Jsonb(s.attrs) for _, s in subjects],
+                ),
             )
             cur.execute(
                 "UPDATE rm_meta SET position = %s, watermark = %s WHERE name = %s",

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from projections.views import (
     BudgetLineView,
@@ -22,15 +23,19 @@ from projections.views import (
     roll_up_staffing,
 )
 
+Conn = asyncpg.Connection | PoolConnectionProxy
+"""A connection, or one lent by a pool."""
+
 KNOWN = "recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2)"
 
 
-async def load_tree(conn: asyncpg.Connection, as_of: date, known_at: datetime) -> Tree:
+async def load_tree(conn: Conn, as_of: date, known_at: datetime) -> Tree:
     rows = await conn.fetch(
         "SELECT DISTINCT ON (subject_id, kind) subject_id, kind, valid_from, value "
         f"FROM rm_facts WHERE kind LIKE 'org.%' AND valid_from <= $1 AND {KNOWN} "
         "ORDER BY subject_id, kind, valid_from DESC",
-        as_of, known_at,
+        as_of,
+        known_at,
     )
     attrs: dict[UUID, dict[str, Any]] = {}
     for row in rows:
@@ -52,13 +57,15 @@ async def load_tree(conn: asyncpg.Connection, as_of: date, known_at: datetime) -
 
 
 async def staffing(
-    conn: asyncpg.Connection, unit_ids: Sequence[UUID], as_of: date, known_at: datetime
+    conn: Conn, unit_ids: Sequence[UUID], as_of: date, known_at: datetime
 ) -> StaffingView | None:
     rows = await conn.fetch(
         "SELECT DISTINCT ON (subject_id) valid_from, value FROM rm_facts "
         f"WHERE kind = 'staffing' AND subject_id = ANY($3) AND valid_from <= $1 AND {KNOWN} "
         "ORDER BY subject_id, valid_from DESC",
-        as_of, known_at, list(unit_ids),
+        as_of,
+        known_at,
+        list(unit_ids),
     )
     return roll_up_staffing([(row["valid_from"], row["value"]) for row in rows])
 
@@ -66,35 +73,51 @@ async def staffing(
 def _line(row: asyncpg.Record) -> BudgetLineView:
     value = row["value"]
     return BudgetLineView(
-        id=row["subject_id"], owner_id=row["owner_id"], fiscal_year=value["fiscal_year"],
-        reference_date=row["valid_from"], account=value["account"], item=value["item"],
-        budgeted=value["budgeted"], executed=value["executed"], projects=value["projects"],
-        note=value["note"], source=value["source"], as_printed=value["as_printed"],
+        id=row["subject_id"],
+        owner_id=row["owner_id"],
+        fiscal_year=value["fiscal_year"],
+        reference_date=row["valid_from"],
+        account=value["account"],
+        item=value["item"],
+        budgeted=value["budgeted"],
+        executed=value["executed"],
+        projects=value["projects"],
+        note=value["note"],
+        source=value["source"],
+        as_printed=value["as_printed"],
     )
 
 
 async def budget_lines(
-    conn: asyncpg.Connection, owner_ids: Sequence[UUID], fiscal_year: int | None,
-    as_of: date, known_at: datetime,
+    conn: Conn,
+    owner_ids: Sequence[UUID],
+    fiscal_year: int | None,
+    as_of: date,
+    known_at: datetime,
 ) -> list[BudgetLineView]:
     rows = await conn.fetch(
         "SELECT DISTINCT ON (subject_id) subject_id, owner_id, valid_from, value FROM rm_facts "
         f"WHERE kind = 'budget' AND owner_id = ANY($3) AND valid_from <= $1 AND {KNOWN} "
         "AND ($4::int IS NULL OR (value->>'fiscal_year')::int = $4) "
         "ORDER BY subject_id, valid_from DESC",
-        as_of, known_at, list(owner_ids), fiscal_year,
+        as_of,
+        known_at,
+        list(owner_ids),
+        fiscal_year,
     )
     return [_line(row) for row in rows]
 
 
 async def budget_line(
-    conn: asyncpg.Connection, line_id: UUID, as_of: date, known_at: datetime
+    conn: Conn, line_id: UUID, as_of: date, known_at: datetime
 ) -> BudgetLineView | None:
     row = await conn.fetchrow(
         "SELECT subject_id, owner_id, valid_from, value FROM rm_facts "
         f"WHERE kind = 'budget' AND subject_id = $3 AND valid_from <= $1 AND {KNOWN} "
         "ORDER BY valid_from DESC LIMIT 1",
-        as_of, known_at, line_id,
+        as_of,
+        known_at,
+        line_id,
     )
     return _line(row) if row else None
 
@@ -109,25 +132,39 @@ def _task(subject_id: UUID, owner_id: UUID, history: list[asyncpg.Record]) -> Ta
         run.append(row["value"])
     stated = [v["status_since"] for v in run if v.get("status_since")] if latest["status"] else []
     return TaskView(
-        id=subject_id, owner_id=owner_id, kind=latest["kind"],
-        valid_from=history[-1]["valid_from"], title=latest["title"], status=latest["status"],
+        id=subject_id,
+        owner_id=owner_id,
+        kind=latest["kind"],
+        valid_from=history[-1]["valid_from"],
+        title=latest["title"],
+        status=latest["status"],
         status_since=date.fromisoformat(min(stated)) if stated else None,
-        number=latest["number"], category=latest["category"],
-        responsible=latest["responsible"], listed=latest["listed"],
-        milestones=latest.get("milestones") or [], source=latest.get("source"),
+        number=latest["number"],
+        category=latest["category"],
+        responsible=latest["responsible"],
+        listed=latest["listed"],
+        milestones=latest.get("milestones") or [],
+        source=latest.get("source"),
     )
 
 
 async def tasks(
-    conn: asyncpg.Connection, *, as_of: date, known_at: datetime,
-    owner_id: UUID | None = None, task_id: UUID | None = None,
+    conn: Conn,
+    *,
+    as_of: date,
+    known_at: datetime,
+    owner_id: UUID | None = None,
+    task_id: UUID | None = None,
 ) -> list[TaskView]:
     rows = await conn.fetch(
         "SELECT subject_id, owner_id, valid_from, value FROM rm_facts "
         f"WHERE kind = 'task' AND valid_from <= $1 AND {KNOWN} "
         "AND ($3::uuid IS NULL OR owner_id = $3) AND ($4::uuid IS NULL OR subject_id = $4) "
         "ORDER BY subject_id, valid_from",
-        as_of, known_at, owner_id, task_id,
+        as_of,
+        known_at,
+        owner_id,
+        task_id,
     )
     histories: dict[UUID, list[asyncpg.Record]] = {}
     for row in rows:
@@ -136,7 +173,7 @@ async def tasks(
     return sorted(found, key=lambda t: (t.kind, t.number or 0, t.title))
 
 
-async def versions(conn: asyncpg.Connection, subject_ids: Sequence[UUID]) -> dict[UUID, int]:
+async def versions(conn: Conn, subject_ids: Sequence[UUID]) -> dict[UUID, int]:
     rows = await conn.fetch(
         "SELECT subject_id, version FROM rm_subjects WHERE subject_id = ANY($1)",
         list(subject_ids),
@@ -146,18 +183,31 @@ async def versions(conn: asyncpg.Connection, subject_ids: Sequence[UUID]) -> dic
 
 def _event(row: asyncpg.Record) -> EventView:
     return EventView(
-        position=row["position"], type=row["type"], subject_id=row["subject_id"],
-        subject_type=row["subject_type"], subject_version=row["subject_version"],
-        valid_from=row["valid_from"], recorded_at=row["recorded_at"], actor=row["actor"],
-        reason=row["reason"], source=row["source"], data=row["data"],
+        position=row["position"],
+        type=row["type"],
+        subject_id=row["subject_id"],
+        subject_type=row["subject_type"],
+        subject_version=row["subject_version"],
+        valid_from=row["valid_from"],
+        recorded_at=row["recorded_at"],
+        actor=row["actor"],
+        reason=row["reason"],
+        source=row["source"],
+        data=row["data"],
     )
 
 
 async def events(
-    conn: asyncpg.Connection, *, after: int, first: int,
-    types: Sequence[str] | None = None, unit_ids: Sequence[UUID] | None = None,
-    subject_ids: Sequence[UUID] | None = None, owner_id: UUID | None = None,
-    known_at: datetime | None = None, upto: int | None = None,
+    conn: Conn,
+    *,
+    after: int,
+    first: int,
+    types: Sequence[str] | None = None,
+    unit_ids: Sequence[UUID] | None = None,
+    subject_ids: Sequence[UUID] | None = None,
+    owner_id: UUID | None = None,
+    known_at: datetime | None = None,
+    upto: int | None = None,
 ) -> EventPage:
     """A page of the log after a position (keyset), in recorded order."""
     rows = await conn.fetch(
@@ -169,13 +219,19 @@ async def events(
         "AND ($7::timestamptz IS NULL OR recorded_at <= $7) "
         "AND ($8::bigint IS NULL OR position <= $8) "
         "ORDER BY position LIMIT $2",
-        after, first + 1, _list(types), _list(unit_ids), _list(subject_ids), owner_id,
-        known_at, upto,
+        after,
+        first + 1,
+        _list(types),
+        _list(unit_ids),
+        _list(subject_ids),
+        owner_id,
+        known_at,
+        upto,
     )
     return EventPage([_event(row) for row in rows[:first]], has_next=len(rows) > first)
 
 
-async def events_at(conn: asyncpg.Connection, positions: Sequence[int]) -> list[EventView]:
+async def events_at(conn: Conn, positions: Sequence[int]) -> list[EventView]:
     rows = await conn.fetch(
         "SELECT * FROM rm_events WHERE position = ANY($1) ORDER BY position", list(positions)
     )
@@ -187,20 +243,23 @@ def _list(values: Sequence[Any] | None) -> list[Any] | None:
 
 
 async def unit_as_last_recorded(
-    conn: asyncpg.Connection, unit_id: UUID, known_at: datetime
+    conn: Conn, unit_id: UUID, known_at: datetime
 ) -> UnitView | None:
     """A unit's latest name and place, whether or not it is in force (an owner of old facts)."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (kind) kind, valid_from, value FROM rm_facts "
         f"WHERE kind LIKE 'org.%' AND subject_id = $1 AND {KNOWN} "
         "ORDER BY kind, valid_from DESC",
-        unit_id, known_at,
+        unit_id,
+        known_at,
     )
     facts = {row["kind"]: row for row in rows}
     if "org.name" not in facts:
         return None
     parent = facts["org.parent"]["value"]["parent_id"]
     return UnitView(
-        id=unit_id, name=facts["org.name"]["value"]["name"],
-        parent_id=UUID(parent) if parent else None, valid_from=facts["org.status"]["valid_from"],
+        id=unit_id,
+        name=facts["org.name"]["value"]["name"],
+        parent_id=UUID(parent) if parent else None,
+        valid_from=facts["org.status"]["valid_from"],
     )

@@ -34,7 +34,8 @@ class ParentTimelines:
 
     def parent(self, unit_id: UUID, on: date, known_at: datetime) -> UUID | None:
         candidates = [
-            link for link in self._links.get(unit_id, [])
+            link
+            for link in self._links.get(unit_id, [])
             if link.valid_from <= on and link.known_at(known_at)
         ]
         if not candidates:

@@ -109,7 +109,9 @@ def roll_up_staffing(facts: list[tuple[date, dict[str, Any]]]) -> StaffingView |
             series.setdefault(row["series_key"], []).append(row)
     rows = [
         StaffingRowView(
-            series_key=key, job_category=group[-1]["job_category"], grade=group[-1]["grade"],
+            series_key=key,
+            job_category=group[-1]["job_category"],
+            grade=group[-1]["grade"],
             authorized=_sum_or_none(r["authorized"] for r in group),
             current=sum(r["current"] for r in group),
             women=_sum_or_none(r.get("women") for r in group),

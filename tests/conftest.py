@@ -1,0 +1,68 @@
+"""Shared fixtures: one real PostgreSQL for the session (embedded, or GOVLEDGER_TEST_DATABASE_URL),
+a fresh database per test, and the ledger's runtime on it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from api.runtime import Runtime
+from domain import commands as c
+from domain.provenance import Provenance
+from ledger.database import Database, ensure_database, start_embedded
+from ledger.settings import PgConfig
+
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgConfig]:
+    url = os.environ.get("GOVLEDGER_TEST_DATABASE_URL")
+    if url:
+        yield PgConfig.from_url(url)
+        return
+    database = start_embedded(Path(tmp_path_factory.mktemp("pg")))
+    yield database.config
+
+
+@pytest.fixture
+def database(server: PgConfig) -> Iterator[Database]:
+    config = server.with_dbname(f"t_{uuid.uuid4().hex[:12]}")
+    ensure_database(config)
+    yield Database(config)
+    with psycopg.connect(
+        **server.with_dbname("postgres").psycopg_kwargs(), autocommit=True
+    ) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config.dbname))
+        )
+
+
+@pytest.fixture
+def runtime(database: Database) -> Iterator[Runtime]:
+    runtime = Runtime(database=database)
+    yield runtime
+    runtime.close()
+
+
+EDITOR = Provenance("tester", "test", "test.txt")
+ROOT_DAY = date(2019, 1, 1)
+
+
+def register(
+    runtime: Runtime, name: str, parent: uuid.UUID | None = None, valid_from: date = ROOT_DAY
+) -> uuid.UUID:
+    outcome = runtime.ledger.execute(c.RegisterOrgUnit(name, parent, valid_from), EDITOR)
+    return outcome.subject_id
+
+
+def staffing_rows(current: int, authorized: int | None = None) -> tuple[c.StaffingRowInput, ...]:
+    return (c.StaffingRowInput("일반직", "5급", authorized, current),)
