@@ -44,7 +44,12 @@ DOMAIN_CODES: dict[type[DomainError], str] = {
     NotFound: "NOT_FOUND",
     Conflict: "CONFLICT",
 }
-INPUT_PHRASES = ("got invalid value", "cannot represent", "Expected value of type", "Invalid ")
+INPUT_PHRASES = (
+    "has invalid value",
+    "got invalid value",
+    "cannot represent",
+    "Expected value of type",
+)
 
 
 def code_for(error: GraphQLError) -> str:
@@ -53,9 +58,9 @@ def code_for(error: GraphQLError) -> str:
         return next(code for cls, code in DOMAIN_CODES.items() if isinstance(original, cls))
     if isinstance(original, ApiError):
         return original.code
+    if any(phrase in error.message for phrase in INPUT_PHRASES):
+        return "BAD_USER_INPUT"
     if original is None:
-        if any(phrase in error.message for phrase in INPUT_PHRASES):
-            return "BAD_USER_INPUT"
         return "GRAPHQL_VALIDATION_FAILED"
     if isinstance(original, ValueError):
         return "BAD_USER_INPUT"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from graphql import lexicographic_sort_schema, print_schema
+from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
@@ -12,7 +14,13 @@ from api.query import Query
 from api.scalars import SCALARS
 from api.subscription import Subscription
 
-schema = strawberry.Schema(
+
+class LedgerSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Expected failures are answers, not incidents: ErrorCodes logs the unexpected ones."""
+
+
+schema = LedgerSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -21,8 +21,13 @@ def govledger(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOVLEDGER_DATA_DIR": str(data_dir)}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, text=True,
-        capture_output=True, timeout=120, check=True,
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
 
 

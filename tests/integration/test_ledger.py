@@ -33,8 +33,12 @@ def test_recorded_time_follows_commit_order_under_concurrent_writers(runtime: Ru
     for thread in threads:
         thread.join()
     with runtime.connect() as conn:
-        stamps = [r[0] for r in conn.execute(
-            "SELECT recorded_at FROM ledger_events ORDER BY notification_id").fetchall()]
+        stamps = [
+            r[0]
+            for r in conn.execute(
+                "SELECT recorded_at FROM ledger_events ORDER BY notification_id"
+            ).fetchall()
+        ]
     assert len(stamps) == 4 + 4 * 15
     assert all(a < b for a, b in zip(stamps, stamps[1:], strict=False))
 
@@ -64,7 +68,10 @@ def test_an_idempotency_key_replays_its_first_result_and_records_nothing(runtime
     head = runtime.ledger.recorder.max_notification_id()
     again = runtime.ledger.execute(command, EDITOR, idempotency_key="report-2020-03")
     assert (again.subject_id, again.version, again.notification_ids) == (
-        first.subject_id, first.version, ())
+        first.subject_id,
+        first.version,
+        (),
+    )
     assert runtime.ledger.recorder.max_notification_id() == head
     other = c.RecordStaffing(unit, DAY, staffing_rows(20, 22))
     with pytest.raises(Conflict, match="idempotencyKey"):
@@ -91,8 +98,15 @@ def test_a_key_written_in_the_same_transaction_as_a_clashing_event_is_rolled_bac
     unit = register(runtime, "시장비서실")
     loaded = runtime.ledger.load(OrgUnit, unit, "unit")
     runtime.ledger.execute(c.RecordStaffing(unit, DAY, staffing_rows(1)), EDITOR)
-    row = make_row(job_category="일반직", grade=None, authorized=None, current=3, women=None,
-                   series_key=None, index=0)
+    row = make_row(
+        job_category="일반직",
+        grade=None,
+        authorized=None,
+        current=3,
+        women=None,
+        series_key=None,
+        index=0,
+    )
     loaded.record_staffing(DAY, [row], None, None, EDITOR)
     key = IdempotencyRecord(EDITOR.actor, "k2", "hash", unit, "OrgUnit", loaded.version)
     with pytest.raises(IntegrityError):
