@@ -3,6 +3,7 @@ idempotency key lives or dies with its events."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import date
 
@@ -40,7 +41,7 @@ def test_recorded_time_follows_commit_order_under_concurrent_writers(runtime: Ru
             ).fetchall()
         ]
     assert len(stamps) == 4 + 4 * 15
-    assert all(a < b for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(stamps))
 
 
 def test_concurrent_writers_to_one_unit_lose_no_update(runtime: Runtime) -> None:

@@ -15,7 +15,9 @@ from projections import schema as layout
 from tests.conftest import EDITOR, register, staffing_rows
 
 READ_MODEL = {
-    "rm_facts": "position, kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to",
+    "rm_facts": (
+        "position, kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to"
+    ),
     "rm_events": "position, type, subject_id, subject_version, data, unit_path",
     "rm_subjects": "subject_id, subject_type, owner_id, version, attrs",
 }
