@@ -21,8 +21,9 @@ def decode(cursor: str | None, field: str = "after") -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text.startswith(PREFIX) and int(text[len(PREFIX) :]) >= 0:
-            return int(text[len(PREFIX) :])
+        digits = text.removeprefix(PREFIX)
+        if text.startswith(PREFIX) and digits.isascii() and digits.isdigit():
+            return int(digits)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise BadInput(f"{field}: {cursor!r} is not a cursor of this API")

@@ -55,7 +55,8 @@ INPUT_PHRASES = (
 def code_for(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, DomainError):
-        return next(code for cls, code in DOMAIN_CODES.items() if isinstance(original, cls))
+        found = (code for cls, code in DOMAIN_CODES.items() if isinstance(original, cls))
+        return next(found, "BAD_USER_INPUT")
     if isinstance(original, ApiError):
         return original.code
     if any(phrase in error.message for phrase in INPUT_PHRASES):

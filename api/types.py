@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -26,6 +26,9 @@ from projections.views import (
     UnitView,
     roll_up_budget,
 )
+
+if TYPE_CHECKING:
+    from api.changes import Change
 
 
 @strawberry.enum
@@ -486,6 +489,21 @@ class OrgUnit:
             for t in found
             if t.listed and (kind is None or t.kind == kind.value)
         ]
+
+    @strawberry.field(
+        description="What differs in this unit and its descendants between two dates (at knownAt, default this unit's): every figure, line and task, old value and new, with the events that made the difference."
+    )
+    async def changes(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        known_at: datetime | None = None,
+    ) -> list[Annotated[Change, strawberry.lazy("api.changes")]]:
+        from api.changes import unit_changes
+
+        moment = self.known_at if known_at is None else await ctx(info).known_at(known_at)
+        return await unit_changes(info, self.view.id, from_, to, moment)
 
     @strawberry.field(
         description="Every recorded event about this unit or anything it owns, oldest first (recorded by knownAt)."

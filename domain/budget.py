@@ -145,6 +145,6 @@ class BudgetLine(Aggregate):
     def retract(self, reference_date: date, provenance: Provenance) -> None:
         if self.records.exactly(reference_date) is None:
             raise invalid("referenceDate", reference_date.isoformat(), "has no figure to retract")
-        if not provenance.reason:
+        if not provenance.has_reason:
             raise invalid("reason", provenance.reason, "is required to retract a figure")
         self.trigger_event(self.Retracted, reference_date=reference_date, **provenance.fields())

@@ -176,7 +176,7 @@ class OrgUnit(Aggregate):
     def retract_staffing(self, reference_date: date, provenance: Provenance) -> None:
         if self.staffing.exactly(reference_date) is None:
             raise invalid("referenceDate", reference_date.isoformat(), "has no staffing to retract")
-        if not provenance.reason:
+        if not provenance.has_reason:
             raise invalid("reason", provenance.reason, "is required to retract a figure")
         self.trigger_event(
             self.StaffingRetracted, reference_date=reference_date, **provenance.fields()

@@ -14,6 +14,10 @@ class Provenance:
     reason: str | None = None
     source: str | None = None
 
+    @property
+    def has_reason(self) -> bool:
+        return bool(clean(self.reason or ""))
+
     def fields(self) -> dict[str, Any]:
         return {
             "actor": self.actor,

@@ -10,7 +10,7 @@ from domain.errors import invalid
 from domain.names import unspaced
 from domain.rules import check_count, optional_text, required_text
 
-_SEPARATORS = re.compile(r"[~∼〜·ㆍ･・‧∙,\-]+")
+_SEPARATORS = re.compile(r"[~∼〜～·ㆍ･・‧∙,\-]+")
 
 
 def derive_series_key(job_category: str, grade: str | None) -> str:

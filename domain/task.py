@@ -116,6 +116,7 @@ class Task(Aggregate):
         if number is not None and number < 1:
             raise invalid("number", number, "must be 1 or more (① is 1)")
         if status_since is not None:
+            check_date("statusSince", status_since)
             if status is None:
                 raise invalid("statusSince", status_since.isoformat(), "needs a status")
             if status_since > valid_from:
@@ -143,6 +144,6 @@ class Task(Aggregate):
     def retract(self, valid_from: date, provenance: Provenance) -> None:
         if self.states.exactly(valid_from) is None:
             raise invalid("validFrom", valid_from.isoformat(), "has no task record to retract")
-        if not provenance.reason:
+        if not provenance.has_reason:
             raise invalid("reason", provenance.reason, "is required to retract a record")
         self.trigger_event(self.Retracted, valid_from=valid_from, **provenance.fields())

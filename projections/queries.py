@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from projections.diff import Fact
 from projections.views import (
     BudgetLineView,
     EventPage,
@@ -242,9 +243,7 @@ def _list(values: Sequence[Any] | None) -> list[Any] | None:
     return None if values is None else list(values)
 
 
-async def unit_as_last_recorded(
-    conn: Conn, unit_id: UUID, known_at: datetime
-) -> UnitView | None:
+async def unit_as_last_recorded(conn: Conn, unit_id: UUID, known_at: datetime) -> UnitView | None:
     """A unit's latest name and place, whether or not it is in force (an owner of old facts)."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (kind) kind, valid_from, value FROM rm_facts "
@@ -263,3 +262,39 @@ async def unit_as_last_recorded(
         parent_id=UUID(parent) if parent else None,
         valid_from=facts["org.status"]["valid_from"],
     )
+
+
+async def facts_in_force(
+    conn: Conn, owner_ids: Sequence[UUID], as_of: date, known_at: datetime
+) -> dict[tuple[str, UUID], Fact]:
+    """Every fact owned by these units that is in force at (as_of, known_at)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (kind, subject_id) kind, subject_id, owner_id, value FROM rm_facts "
+        f"WHERE owner_id = ANY($3) AND valid_from <= $1 AND {KNOWN} "
+        "ORDER BY kind, subject_id, valid_from DESC",
+        as_of,
+        known_at,
+        list(owner_ids),
+    )
+    return {
+        (row["kind"], row["subject_id"]): Fact(
+            row["kind"], row["subject_id"], row["owner_id"], row["value"]
+        )
+        for row in rows
+    }
+
+
+async def positions_between(
+    conn: Conn, owner_ids: Sequence[UUID], start: date, end: date, known_at: datetime
+) -> dict[tuple[str, UUID], tuple[int, ...]]:
+    """The log positions that recorded the facts taking effect after start and up to end."""
+    rows = await conn.fetch(
+        "SELECT kind, subject_id, array_agg(position ORDER BY position) AS positions "
+        f"FROM rm_facts WHERE owner_id = ANY($3) AND valid_from > $1 AND valid_from <= $4 "
+        f"AND {KNOWN} GROUP BY kind, subject_id",
+        start,
+        known_at,
+        list(owner_ids),
+        end,
+    )
+    return {(row["kind"], row["subject_id"]): tuple(row["positions"]) for row in rows}

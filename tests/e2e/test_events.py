@@ -99,7 +99,8 @@ def test_subscription_catches_up_from_a_cursor_then_follows(live: Live, editor: 
         )
         received: list[dict[str, Any]] = []
         async with Client(transport=transport) as session:
-            stream = session.subscribe(SUBSCRIBE, variable_values={"after": first_cursor})
+            SUBSCRIBE.variable_values = {"after": first_cursor}
+            stream = session.subscribe(SUBSCRIBE)
             async for result in stream:
                 received.append(result["events"])
                 if len(received) == 1:

@@ -1,0 +1,93 @@
+"""What changed between two dates: every figure, line and task of a unit's subtree whose value
+at one date differs from its value at the other, with the facts that made the difference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "org.name": ("name",),
+    "org.parent": ("parent_id",),
+    "org.status": ("open",),
+    "budget": ("account", "item", "budgeted", "executed", "projects"),
+    "task": ("title", "status", "status_since", "number", "category", "responsible", "listed"),
+}
+ROW_FIELDS = ("job_category", "grade", "authorized", "current", "women")
+SUBJECT_TYPES = {"budget": "BudgetLine", "task": "Task"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    subject_id: UUID
+    owner_id: UUID
+    value: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    kind: str
+    subject_id: UUID
+    subject_type: str
+    owner_id: UUID
+    key: str
+    field: str
+    old: Any
+    new: Any
+    label: str
+    positions: tuple[int, ...]
+
+
+def flatten(kind: str, value: dict[str, Any] | None) -> dict[tuple[str, str], Any]:
+    """A fact's comparable values, keyed by (series key or "", field)."""
+    if value is None:
+        return {}
+    if kind == "staffing":
+        flat = {(row["series_key"], f): row.get(f) for row in value["rows"] for f in ROW_FIELDS}
+        flat[("", "women")] = value.get("women")
+        flat[("", "note")] = value.get("note")
+        return flat
+    return {("", f): value.get(f) for f in FIELDS.get(kind, ())}
+
+
+def label_of(fact: Fact, names: dict[UUID, str]) -> str:
+    if fact.kind == "budget":
+        return str(fact.value.get("item", ""))
+    if fact.kind == "task":
+        return str(fact.value.get("title", ""))
+    return names.get(fact.owner_id, str(fact.owner_id))
+
+
+def changes_between(
+    before: dict[tuple[str, UUID], Fact],
+    after: dict[tuple[str, UUID], Fact],
+    names: dict[UUID, str],
+    positions: dict[tuple[str, UUID], tuple[int, ...]],
+) -> list[FieldChange]:
+    found: list[FieldChange] = []
+    for key in sorted(before.keys() | after.keys(), key=lambda k: (k[0], str(k[1]))):
+        old_fact, new_fact = before.get(key), after.get(key)
+        fact = new_fact or old_fact
+        assert fact is not None
+        old = flatten(fact.kind, old_fact.value if old_fact else None)
+        new = flatten(fact.kind, new_fact.value if new_fact else None)
+        for series, field in sorted(old.keys() | new.keys()):
+            if old.get((series, field)) == new.get((series, field)):
+                continue
+            found.append(
+                FieldChange(
+                    kind=fact.kind,
+                    subject_id=fact.subject_id,
+                    subject_type=SUBJECT_TYPES.get(fact.kind, "OrgUnit"),
+                    owner_id=fact.owner_id,
+                    key=series,
+                    field=field,
+                    old=old.get((series, field)),
+                    new=new.get((series, field)),
+                    label=label_of(fact, names),
+                    positions=positions.get(key, ()),
+                )
+            )
+    return found

@@ -1,0 +1,249 @@
+"""Pure roll-ups of the read model: staffing, budgets and the unit tree."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from projections.views import (
+    BudgetLineView,
+    StaffingRowView,
+    Tree,
+    UnitView,
+    roll_up_budget,
+    roll_up_staffing,
+)
+
+
+def srow(
+    key: str,
+    current: int,
+    authorized: int | None = None,
+    women: int | None = None,
+    grade: str | None = None,
+    category: str = "일반직",
+) -> dict[str, Any]:
+    return {
+        "series_key": key,
+        "job_category": category,
+        "grade": grade or key,
+        "authorized": authorized,
+        "current": current,
+        "women": women,
+    }
+
+
+def table(
+    *rows: dict[str, Any],
+    women: int | None = None,
+    note: str | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    return {"rows": list(rows), "women": women, "note": note, "source": source}
+
+
+D1, D2, D3 = date(2023, 1, 1), date(2023, 7, 1), date(2024, 1, 1)
+
+
+def test_roll_up_staffing_of_nothing_is_none() -> None:
+    assert roll_up_staffing([]) is None
+
+
+def test_roll_up_staffing_sums_by_series_across_units() -> None:
+    view = roll_up_staffing(
+        [
+            (D1, table(srow("5", 3, 4), srow("6", 10, 12))),
+            (D2, table(srow("6", 7, 8), srow("7", 1, 1))),
+        ]
+    )
+    assert view is not None
+    by_key = {r.series_key: r for r in view.rows}
+    assert sorted(by_key) == ["5", "6", "7"]
+    assert (by_key["6"].current, by_key["6"].authorized) == (17, 20)
+    assert (by_key["5"].current, by_key["7"].current) == (3, 1)
+    assert view.current == 21
+    assert view.authorized == 25
+
+
+def test_roll_up_staffing_reference_date_is_the_latest() -> None:
+    view = roll_up_staffing(
+        [(D3, table(srow("5", 1))), (D1, table(srow("5", 1))), (D2, table(srow("5", 1)))]
+    )
+    assert view is not None
+    assert view.reference_date == D3
+
+
+def test_authorized_is_none_unless_every_row_reports() -> None:
+    view = roll_up_staffing(
+        [
+            (D1, table(srow("5", 3, 4), srow("6", 2, 2))),
+            (D2, table(srow("6", 1, None))),
+        ]
+    )
+    assert view is not None
+    by_key = {r.series_key: r for r in view.rows}
+    assert by_key["5"].authorized == 4
+    assert by_key["6"].authorized is None
+    assert view.authorized is None
+
+
+def test_labels_come_from_the_latest_reference_date() -> None:
+    view = roll_up_staffing(
+        [
+            (D3, table(srow("k", 1, grade="8·9급", category="행정직"))),
+            (D1, table(srow("k", 1, grade="8~9급", category="일반직"))),
+        ]
+    )
+    assert view is not None
+    assert view.rows == [StaffingRowView("k", "행정직", "8·9급", None, 2, None)]
+
+
+def test_women_sums_unit_level_and_row_level_reports() -> None:
+    view = roll_up_staffing(
+        [
+            (D1, table(srow("5", 3, women=1), srow("6", 4, women=2))),
+            (D2, table(srow("5", 5), women=4)),
+        ]
+    )
+    assert view is not None
+    assert view.women == 7
+    by_key = {r.series_key: r for r in view.rows}
+    assert by_key["5"].women is None  # the second unit gives no row-level women
+    assert by_key["6"].women == 2
+
+
+def test_unit_level_women_wins_over_rows() -> None:
+    view = roll_up_staffing([(D1, table(srow("5", 9, women=1), women=6))])
+    assert view is not None
+    assert view.women == 6
+
+
+def test_women_is_none_unless_every_unit_reports() -> None:
+    view = roll_up_staffing(
+        [
+            (D1, table(srow("5", 3), women=2)),
+            (D2, table(srow("5", 3, women=1), srow("6", 2))),
+        ]
+    )
+    assert view is not None
+    assert view.women is None
+
+
+def test_sources_are_distinct_and_sorted_and_notes_in_date_order() -> None:
+    view = roll_up_staffing(
+        [
+            (D2, table(srow("5", 1), source="b.pdf", note="둘째")),
+            (D1, table(srow("5", 1), source="a.pdf", note="첫째")),
+            (D3, table(srow("5", 1), source="b.pdf")),
+        ]
+    )
+    assert view is not None
+    assert view.sources == ["a.pdf", "b.pdf"]
+    assert view.notes == ["첫째", "둘째"]
+
+
+def budget_line(
+    item: str, budgeted: int, executed: int | None, on: date = D1, account: str | None = "일반회계"
+) -> BudgetLineView:
+    return BudgetLineView(
+        uuid4(), uuid4(), 2023, on, account, item, budgeted, executed, None, None, None, None
+    )
+
+
+def test_line_remaining_and_unrounded_execution_rate() -> None:
+    view = budget_line("인건비", 357_200, 56_732)
+    assert view.remaining == 300_468
+    assert view.execution_rate == pytest.approx(0.158824, abs=1e-6)
+    assert view.execution_rate == 56_732 / 357_200
+    assert round(view.execution_rate, 3) != view.execution_rate  # type: ignore[arg-type]
+
+
+def test_line_without_execution_or_budget_has_no_rate() -> None:
+    assert budget_line("a", 100, None).remaining is None
+    assert budget_line("a", 100, None).execution_rate is None
+    assert budget_line("a", 0, 0).execution_rate is None
+    assert budget_line("a", 0, 0).remaining == 0
+
+
+def test_roll_up_budget_of_nothing_is_none() -> None:
+    assert roll_up_budget(2023, []) is None
+
+
+def test_roll_up_budget_sums_and_sorts_lines() -> None:
+    lines = [
+        budget_line("여비", 200, 50, on=D2),
+        budget_line("인건비", 1000, 300, on=D1),
+        budget_line("기금사업", 100, 10, on=D1, account="기금"),
+        budget_line("무계정", 10, 0, on=D1, account=None),
+    ]
+    view = roll_up_budget(2023, lines)
+    assert view is not None
+    assert view.fiscal_year == 2023
+    assert view.reference_date == D2
+    assert (view.budgeted, view.executed) == (1310, 360)
+    assert view.fully_reported
+    assert view.remaining == 950
+    assert view.execution_rate == 360 / 1310
+    assert [line.item for line in view.lines] == ["무계정", "기금사업", "여비", "인건비"]
+
+
+def test_roll_up_budget_with_partial_execution() -> None:
+    view = roll_up_budget(2023, [budget_line("a", 100, 40), budget_line("b", 100, None)])
+    assert view is not None
+    assert view.executed == 40
+    assert not view.fully_reported
+    assert view.remaining is None
+    assert view.execution_rate is None
+
+
+def test_roll_up_budget_without_any_execution() -> None:
+    view = roll_up_budget(2023, [budget_line("a", 100, None)])
+    assert view is not None
+    assert view.executed is None
+    assert view.remaining is None
+
+
+def tree() -> tuple[Tree, dict[str, UUID]]:
+    ids = {name: uuid4() for name in ("시장", "행정국", "경제국", "총무과", "인사과", "별도")}
+    parent = {"행정국": "시장", "경제국": "시장", "총무과": "행정국", "인사과": "행정국"}
+    units = {ids[n]: UnitView(ids[n], n, ids[parent[n]] if n in parent else None, D1) for n in ids}
+    return Tree(units), ids
+
+
+def test_tree_children_sorted_by_name() -> None:
+    t, ids = tree()
+    assert [u.name for u in t.children(ids["시장"])] == ["경제국", "행정국"]
+    assert [u.name for u in t.children(ids["행정국"])] == ["인사과", "총무과"]
+    assert t.children(ids["총무과"]) == []
+
+
+def test_tree_subtree_is_the_unit_and_its_descendants() -> None:
+    t, ids = tree()
+    found = t.subtree(ids["행정국"])
+    assert found[0] == ids["행정국"]
+    assert sorted(found) == sorted([ids["행정국"], ids["총무과"], ids["인사과"]])
+    assert len(t.subtree(ids["시장"])) == 5
+    assert t.subtree(ids["별도"]) == [ids["별도"]]
+
+
+def test_tree_in_order_is_depth_first_by_name() -> None:
+    t, _ = tree()
+    expected = ["별도", "시장", "경제국", "행정국", "인사과", "총무과"]
+    assert [u.name for u in t.in_order()] == expected
+
+
+def test_tree_parent_and_get() -> None:
+    t, ids = tree()
+    assert t.parent(ids["총무과"]) == t.get(ids["행정국"])
+    assert t.parent(ids["시장"]) is None
+    assert t.get(uuid4()) is None
+
+
+def test_tree_unit_whose_parent_is_not_in_force_is_a_root() -> None:
+    orphan = UnitView(uuid4(), "고아", uuid4(), D1)
+    t = Tree({orphan.id: orphan})
+    assert t.in_order() == [orphan]
+    assert t.parent(orphan.id) is None
