@@ -9,6 +9,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 import strawberry
+from prometheus_client import Counter
 from strawberry.types import Info
 
 from api import inputs
@@ -21,6 +22,8 @@ from domain.errors import NotFound
 from domain.provenance import Provenance
 from ledger.application import Outcome
 from projections import queries
+
+COMMANDS = Counter("govledger_commands", "Commands carried out", ["command", "outcome"])
 
 
 @strawberry.interface(description="What every mutation answers besides its subject.")
@@ -80,7 +83,13 @@ async def carry_out(
     principal = require_writer(context.principal)
     provenance = Provenance(principal.name, reason, source)
     ledger, freshness = context.services.ledger, context.services.freshness
-    outcome = await asyncio.to_thread(ledger.execute, command, provenance, key)
+    name = type(command).__name__
+    try:
+        outcome = await asyncio.to_thread(ledger.execute, command, provenance, key)
+    except Exception:
+        COMMANDS.labels(name, "refused").inc()
+        raise
+    COMMANDS.labels(name, "replayed" if outcome.replayed else "recorded").inc()
     positions = list(outcome.notification_ids)
     if positions and not await freshness.wait_for(max(positions)):
         raise Unavailable(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +38,7 @@ class Runtime:
             connect=self.connect,
             events_table=self.ledger.events_table,
             decode=self.ledger.mapper.to_domain_event,
+            batch_size=int(os.environ.get("GOVLEDGER_PROJECTOR_BATCH", "1000")),
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -33,6 +34,13 @@ class PgConfig:
             password=str(params.get("password") or ""),
             dbname=str(params.get("dbname") or DATABASE_NAME),
         )
+
+    def url(self) -> str:
+        """As a DATABASE_URL (host may be a socket directory)."""
+        user = quote(self.user, safe="")
+        password = f":{quote(self.password, safe='')}" if self.password else ""
+        query = urlencode({"host": self.host, "port": self.port})
+        return f"postgresql://{user}{password}@/{quote(self.dbname)}?{query}"
 
     def with_dbname(self, dbname: str) -> PgConfig:
         return PgConfig(self.host, self.port, self.user, self.password, dbname)

@@ -17,6 +17,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
+from prometheus_client import Counter, Gauge, Histogram
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -32,6 +33,9 @@ from projections.schema import (
 from projections.tree import ParentLink, ParentTimelines
 
 log = logging.getLogger(__name__)
+PROJECTED = Counter("govledger_projected_events", "Events applied to the read model")
+POSITION = Gauge("govledger_projector_position", "Log position the read model has reached")
+BATCH_SECONDS = Histogram("govledger_projector_batch_seconds", "Time to apply one batch")
 
 Decode = Callable[[StoredEvent], Any]
 """Turns a stored event into its domain event (the application's mapper)."""
@@ -172,7 +176,7 @@ class Projector:
             self.load_tree(conn)
             self.stale = False
         try:
-            with conn.transaction():
+            with BATCH_SECONDS.time(), conn.transaction():
                 start = self.position(conn)
                 entries = conn.execute(self.read_log_sql, (start, self.batch_size)).fetchall()
                 if entries:
@@ -183,6 +187,9 @@ class Projector:
         except BaseException:
             self.stale = True  # the in-memory caches saw a batch that was rolled back
             raise
+        if entries:
+            PROJECTED.inc(len(entries))
+            POSITION.set(entries[-1][0])
         return len(entries)
 
     def catch_up(self, conn: psycopg.Connection[Any], progress: Progress | None = None) -> int:

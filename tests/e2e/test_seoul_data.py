@@ -49,7 +49,10 @@ def test_budget_execution_in_whole_won(seoul: Live) -> None:
         lines { item budgeted executed asPrinted } } } }"""
     budget = seoul.data(query, {"id": MAYOR})["orgUnit"]["budget"]
     assert (budget["budgeted"], budget["executed"], budget["remaining"]) == (
-        357_200_000, 103_358_000, 253_842_000)
+        357_200_000,
+        103_358_000,
+        253_842_000,
+    )
     assert round(budget["executionRate"] * 100, 1) == 28.9
     printed = {line["item"]: line["asPrinted"] for line in budget["lines"]}
     assert printed["기관운영업무추진비"] == {"unit": "천원", "budgeted": 277200, "executed": 83288}
@@ -60,18 +63,27 @@ def test_changes_between_two_reports(seoul: Live) -> None:
       changes(from: "2020-01-31", to: "2020-03-31") {
         kind key field old new label events { type validFrom source } } } }"""
     changes = seoul.data(query, {"id": MAYOR})["orgUnit"]["changes"]
-    staffing = {(c["key"], c["field"]): (c["old"], c["new"])
-                for c in changes if c["kind"] == "staffing"}
+    staffing = {
+        (c["key"], c["field"]): (c["old"], c["new"]) for c in changes if c["kind"] == "staffing"
+    }
     assert staffing[("general-7", "current")] == (1, 0)
     assert staffing[("general-8-9", "current")] == (1, 2)
     assert staffing[("special-6-below", "current")] == (2, 1)
     assert ("general-5", "current") not in staffing
-    executed = {c["label"]: (c["old"], c["new"])
-                for c in changes if c["kind"] == "budget" and c["field"] == "executed"}
+    executed = {
+        c["label"]: (c["old"], c["new"])
+        for c in changes
+        if c["kind"] == "budget" and c["field"] == "executed"
+    }
     assert executed["기관운영업무추진비"] == (52_661_000, 83_288_000)
     made_by = next(c for c in changes if c["key"] == "general-7")["events"]
-    assert made_by == [{"type": "StaffingRecorded", "validFrom": "2020-03-31",
-                        "source": "001_8609ec9c98224de6.txt"}]
+    assert made_by == [
+        {
+            "type": "StaffingRecorded",
+            "validFrom": "2020-03-31",
+            "source": "001_8609ec9c98224de6.txt",
+        }
+    ]
 
 
 def test_audit_follow_ups_and_tasks_taken_off_the_list(seoul: Live) -> None:
@@ -81,8 +93,11 @@ def test_audit_follow_ups_and_tasks_taken_off_the_list(seoul: Live) -> None:
     items = audits["orgUnit"]["tasks"]
     assert len(items) == 37
     statuses = [t["status"] for t in items]
-    assert (statuses.count("COMPLETED"), statuses.count("IN_PROGRESS"),
-            statuses.count("UNDER_REVIEW")) == (26, 9, 2)
+    assert (
+        statuses.count("COMPLETED"),
+        statuses.count("IN_PROGRESS"),
+        statuses.count("UNDER_REVIEW"),
+    ) == (26, 9, 2)
     assert all(t["statusSince"] is None for t in items if t["category"] != "기타(자료제출 등)")
     majors_2019 = seoul.data(query, {"id": MAYOR, "asOf": "2019-06-01", "kind": "MAJOR_TASK"})
     majors_2020 = seoul.data(query, {"id": MAYOR, "asOf": "2020-02-01", "kind": "MAJOR_TASK"})
