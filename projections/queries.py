@@ -27,13 +27,14 @@ from projections.views import (
 Conn = asyncpg.Connection | PoolConnectionProxy
 """A connection, or one lent by a pool."""
 
+ORG_KINDS = "kind IN ('org.name', 'org.parent', 'org.status')"
 KNOWN = "recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2)"
 
 
 async def load_tree(conn: Conn, as_of: date, known_at: datetime) -> Tree:
     rows = await conn.fetch(
         "SELECT DISTINCT ON (subject_id, kind) subject_id, kind, valid_from, value "
-        f"FROM rm_facts WHERE kind LIKE 'org.%' AND valid_from <= $1 AND {KNOWN} "
+        f"FROM rm_facts WHERE {ORG_KINDS} AND valid_from <= $1 AND {KNOWN} "
         "ORDER BY subject_id, kind, valid_from DESC",
         as_of,
         known_at,
@@ -247,7 +248,7 @@ async def unit_as_last_recorded(conn: Conn, unit_id: UUID, known_at: datetime) -
     """A unit's latest name and place, whether or not it is in force (an owner of old facts)."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (kind) kind, valid_from, value FROM rm_facts "
-        f"WHERE kind LIKE 'org.%' AND subject_id = $1 AND {KNOWN} "
+        f"WHERE {ORG_KINDS} AND subject_id = $1 AND {KNOWN} "
         "ORDER BY kind, valid_from DESC",
         unit_id,
         known_at,

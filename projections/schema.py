@@ -3,7 +3,7 @@ is dropped and rebuilt from the log at start."""
 
 from __future__ import annotations
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 
@@ -30,7 +30,7 @@ CREATE TABLE rm_facts (
     position bigint NOT NULL
 );
 CREATE INDEX rm_facts_subject ON rm_facts (kind, subject_id, valid_from);
-CREATE INDEX rm_facts_owner ON rm_facts (kind, owner_id, valid_from);
+CREATE INDEX rm_facts_owner ON rm_facts (owner_id, kind, valid_from);
 CREATE UNIQUE INDEX rm_facts_believed ON rm_facts (kind, subject_id, valid_from)
     WHERE recorded_to IS NULL;
 
