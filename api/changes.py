@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from api.context import ctx
 from api.errors import BadInput
-from api.types import Event
+from api.events import Event
 from projections import queries
 from projections.diff import FieldChange, changes_between
 

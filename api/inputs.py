@@ -8,8 +8,8 @@ from enum import Enum
 import strawberry
 
 from api.ids import optional_id, parse_id
+from api.records import TaskKind, TaskStatus
 from api.scalars import Won
-from api.types import TaskKind, TaskStatus
 from domain import commands as c
 from domain import task
 

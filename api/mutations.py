@@ -16,7 +16,9 @@ from api import inputs
 from api.auth import require_writer
 from api.context import ctx
 from api.errors import Unavailable
-from api.types import BudgetLine, Event, OrgUnit, Staffing, Task
+from api.events import Event
+from api.records import BudgetLine, Staffing, Task
+from api.types import OrgUnit
 from domain.commands import Command
 from domain.errors import NotFound
 from domain.provenance import Provenance
@@ -102,7 +104,7 @@ async def carry_out(
 
 
 async def unit_on(info: Info, unit_id: UUID, on: date, known_at: datetime) -> OrgUnit:
-    return await OrgUnit.load(info, unit_id, on, known_at, strict=False)
+    return await OrgUnit.load(info, unit_id, on, known_at)
 
 
 @strawberry.type

@@ -9,8 +9,9 @@ from strawberry.types import Info
 
 from api import cursors
 from api.context import ctx, today
+from api.events import EventConnection, EventFilter
 from api.ids import parse_id
-from api.types import EventConnection, EventFilter, OrgUnit
+from api.types import OrgUnit
 from projections import queries
 
 

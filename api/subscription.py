@@ -9,8 +9,8 @@ from strawberry.types import Info
 
 from api import cursors
 from api.context import ctx
+from api.events import Event, EventFilter
 from api.query import filter_args
-from api.types import Event, EventFilter
 from projections import queries
 
 FOLLOW_WAIT_SECONDS = 30.0

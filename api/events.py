@@ -1,0 +1,105 @@
+"""GraphQL types of the event log: events, their edges and pages, and the filter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api import cursors
+from projections.views import EventPage, EventView
+
+
+@strawberry.type
+class Event:
+    view: strawberry.Private[EventView]
+
+    @strawberry.field(
+        description="Opaque cursor of this event in the global log; pass it as after to resume."
+    )
+    def cursor(self) -> str:
+        return cursors.encode(self.view.position)
+
+    @strawberry.field
+    def type(self) -> str:
+        return self.view.type
+
+    @strawberry.field(
+        description="The aggregate the event belongs to, and its kind (e.g. OrgUnit, BudgetLine, Task)."
+    )
+    def subject_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.subject_id))
+
+    @strawberry.field
+    def subject_type(self) -> str:
+        return self.view.subject_type
+
+    @strawberry.field(description="The subject's version after this event.")
+    def subject_version(self) -> int:
+        return self.view.subject_version
+
+    @strawberry.field(
+        description="Reference date the event's facts take effect; null for events without one."
+    )
+    def valid_from(self) -> date | None:
+        return self.view.valid_from
+
+    @strawberry.field
+    def recorded_at(self) -> datetime:
+        return self.view.recorded_at
+
+    @strawberry.field(description="Who recorded it: the token's name, or the importer.")
+    def actor(self) -> str:
+        return self.view.actor
+
+    @strawberry.field
+    def reason(self) -> str | None:
+        return self.view.reason
+
+    @strawberry.field(
+        description="The document the facts come from, e.g. 004_b40a5c2b04908ad5.txt."
+    )
+    def source(self) -> str | None:
+        return self.view.source
+
+    @strawberry.field
+    def data(self) -> JSON:
+        return cast(JSON, self.view.data)
+
+
+@strawberry.type
+class EventEdge:
+    cursor: str
+    node: Event
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class EventConnection:
+    edges: list[EventEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: EventPage, after: int) -> EventConnection:
+        edges = [
+            EventEdge(cursor=cursors.encode(e.position), node=Event(view=e)) for e in page.events
+        ]
+        end = edges[-1].cursor if edges else (cursors.encode(after) if after else None)
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
+
+
+@strawberry.input
+class EventFilter:
+    types: list[str] | None = None
+    org_unit_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Events of these units and of everything they own, descendants included as the tree stood when each event was recorded.",
+    )
+    subject_ids: list[strawberry.ID] | None = None
