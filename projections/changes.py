@@ -4,6 +4,7 @@ and how the public log presents it. Pure functions, no I/O."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -93,6 +94,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)

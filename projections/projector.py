@@ -118,6 +118,7 @@ class Projector:
                 if not row or not row[0]:
                     yield None
                     return
+            conn.execute("SET synchronous_commit = off")
             self.prepare(conn)
             yield conn
 
@@ -133,7 +134,8 @@ class Projector:
 
     def reset(self, conn: psycopg.Connection[Any]) -> None:
         """Drop the read model and start it anew at position 0 (a rebuild follows)."""
-        log.info("read model layout changed: rebuilding it from the log")
+        log.info("rebuilding the read model from the log")
+        self.stale = True
         for table in TABLES:
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         conn.execute(DDL)

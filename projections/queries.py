@@ -28,6 +28,14 @@ Conn = asyncpg.Connection | PoolConnectionProxy
 """A connection, or one lent by a pool."""
 
 ORG_KINDS = "kind IN ('org.name', 'org.parent', 'org.status')"
+LATEST = (
+    "SELECT subject_id, owner_id, valid_from, value FROM rm_facts "
+    "WHERE kind = '{kind}' AND subject_id = s.id AND valid_from <= $1 "
+    "AND recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2) "
+    "ORDER BY valid_from DESC LIMIT 1"
+)
+"""The fact of subject s.id in force at ($1 asOf, $2 knownAt): one index probe, however long
+the subject's history."""
 KNOWN = "recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2)"
 
 
@@ -62,9 +70,8 @@ async def staffing(
     conn: Conn, unit_ids: Sequence[UUID], as_of: date, known_at: datetime
 ) -> StaffingView | None:
     rows = await conn.fetch(
-        "SELECT DISTINCT ON (subject_id) valid_from, value FROM rm_facts "
-        f"WHERE kind = 'staffing' AND subject_id = ANY($3) AND valid_from <= $1 AND {KNOWN} "
-        "ORDER BY subject_id, valid_from DESC",
+        "SELECT f.valid_from, f.value FROM unnest($3::uuid[]) AS s(id) "
+        f"CROSS JOIN LATERAL ({LATEST.format(kind='staffing')}) f",
         as_of,
         known_at,
         list(unit_ids),
@@ -98,10 +105,11 @@ async def budget_lines(
     known_at: datetime,
 ) -> list[BudgetLineView]:
     rows = await conn.fetch(
-        "SELECT DISTINCT ON (subject_id) subject_id, owner_id, valid_from, value FROM rm_facts "
-        f"WHERE kind = 'budget' AND owner_id = ANY($3) AND valid_from <= $1 AND {KNOWN} "
-        "AND ($4::int IS NULL OR (value->>'fiscal_year')::int = $4) "
-        "ORDER BY subject_id, valid_from DESC",
+        "SELECT f.* FROM (SELECT subject_id AS id, owner_id, attrs, subject_type "
+        "FROM rm_subjects) s "
+        f"CROSS JOIN LATERAL ({LATEST.format(kind='budget')}) f "
+        "WHERE s.owner_id = ANY($3) AND s.subject_type = 'BudgetLine' "
+        "AND ($4::int IS NULL OR (s.attrs->>'fiscal_year')::int = $4)",
         as_of,
         known_at,
         list(owner_ids),

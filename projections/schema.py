@@ -3,7 +3,7 @@ is dropped and rebuilt from the log at start."""
 
 from __future__ import annotations
 
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 
@@ -41,6 +41,7 @@ CREATE TABLE rm_subjects (
     version bigint NOT NULL,
     attrs jsonb NOT NULL
 );
+CREATE INDEX rm_subjects_owner ON rm_subjects (owner_id, subject_type);
 
 CREATE TABLE rm_events (
     position bigint PRIMARY KEY,

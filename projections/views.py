@@ -40,30 +40,23 @@ class Tree:
         return self._children.get(unit_id, [])
 
     def subtree(self, unit_id: UUID) -> list[UUID]:
-        """The unit and every descendant in force."""
-        found, queue = [], [unit_id]
-        while queue:
-            current = queue.pop()
-            if current in found:
-                continue
-            found.append(current)
-            queue.extend(child.id for child in self.children(current))
-        return found
+        """The unit and every descendant in force, depth-first by name."""
+        found: dict[UUID, None] = {}
+        stack = [unit_id]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found[current] = None
+                stack.extend(reversed([child.id for child in self.children(current)]))
+        return list(found)
 
     def in_order(self) -> list[UnitView]:
         """Roots first, then each unit's children, depth-first by name."""
         roots = [u for u in self.units.values() if u.parent_id not in self.units]
-        ordered: list[UnitView] = []
+        ordered: dict[UUID, None] = {}
         for root in sorted(roots, key=lambda u: u.name):
-            ordered.extend(self.units[i] for i in self.subtree_ordered(root.id))
-        return ordered
-
-    def subtree_ordered(self, unit_id: UUID) -> list[UUID]:
-        ordered = [unit_id]
-        for child in self.children(unit_id):
-            if child.id not in ordered:
-                ordered.extend(self.subtree_ordered(child.id))
-        return ordered
+            ordered.update(dict.fromkeys(self.subtree(root.id)))
+        return [self.units[i] for i in ordered]
 
 
 @dataclass(frozen=True)
