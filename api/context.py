@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from strawberry.types import Info
@@ -50,6 +51,11 @@ class Context:
         if asked not in self._moments:
             self._moments[asked] = await self.services.freshness.settle(asked)
         return self._moments[asked]
+
+    async def version(self, subject_id: UUID) -> int:
+        """A subject's current version, for expectedVersion."""
+        async with self.pool.acquire() as conn:
+            return (await queries.versions(conn, [subject_id])).get(subject_id, 0)
 
     async def tree(self, as_of: date, known_at: datetime) -> Tree:
         key = (as_of, known_at)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
-from uuid import UUID
+from typing import Any, Protocol
 
 import strawberry
 from prometheus_client import Counter
@@ -71,19 +71,33 @@ class RetractFactPayload(MutationPayload):
     subject_id: strawberry.ID
 
 
+class MutationInput(Protocol):
+    """What every mutation's input carries besides its command's fields."""
+
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def idempotency_key(self) -> str | None: ...
+
+    def command(self) -> Command: ...
+
+
 @dataclass(frozen=True)
 class Done:
+    command: Any
     outcome: Outcome
     events: list[Event]
     known_at: datetime
 
 
-async def carry_out(
-    info: Info, command: Command, reason: str | None, source: str | None, key: str | None
-) -> Done:
+async def carry_out(info: Info, input: MutationInput) -> Done:
+    """Authorise, record off the event loop, and wait until the read model holds the events."""
     context = ctx(info)
     principal = require_writer(context.principal)
-    provenance = Provenance(principal.name, reason, source)
+    provenance = Provenance(principal.name, input.reason, input.source)
+    command, key = input.command(), input.idempotency_key
     ledger, freshness = context.services.ledger, context.services.freshness
     name = type(command).__name__
     try:
@@ -100,11 +114,13 @@ async def carry_out(
         )
     async with context.pool.acquire() as conn:
         views = await queries.events_at(conn, positions)
-    return Done(outcome, [Event(view=v) for v in views], await context.known_at(None))
+    return Done(command, outcome, [Event(view=v) for v in views], await context.known_at(None))
 
 
-async def unit_on(info: Info, unit_id: UUID, on: date, known_at: datetime) -> OrgUnit:
-    return await OrgUnit.load(info, unit_id, on, known_at)
+async def unit_changed(info: Info, input: MutationInput, on: date) -> OrgUnitPayload:
+    done = await carry_out(info, input)
+    unit = await OrgUnit.load(info, done.outcome.subject_id, on, done.known_at)
+    return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
 
 
 @strawberry.type
@@ -113,10 +129,8 @@ class Mutation:
     async def register_org_unit(
         self, info: Info, input: inputs.RegisterOrgUnitInput
     ) -> RegisterOrgUnitPayload:
-        done = await carry_out(
-            info, input.command(), input.reason, input.source, input.idempotency_key
-        )
-        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
+        done = await carry_out(info, input)
+        unit = await OrgUnit.load(info, done.outcome.subject_id, input.valid_from, done.known_at)
         return RegisterOrgUnitPayload(
             org_unit=unit, events=done.events, version=done.outcome.version
         )
@@ -127,8 +141,8 @@ class Mutation:
     async def record_staffing(
         self, info: Info, input: inputs.RecordStaffingInput
     ) -> RecordStaffingPayload:
-        command = input.command()
-        done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
+        done = await carry_out(info, input)
+        command = done.command
         async with ctx(info).pool.acquire() as conn:
             view = await queries.staffing(
                 conn, [command.org_unit_id], command.reference_date, done.known_at
@@ -137,7 +151,7 @@ class Mutation:
             raise NotFound(
                 f"orgUnitId: no staffing of {command.org_unit_id} on {command.reference_date}"
             )
-        unit = await unit_on(info, command.org_unit_id, command.reference_date, done.known_at)
+        unit = await OrgUnit.load(info, command.org_unit_id, command.reference_date, done.known_at)
         return RecordStaffingPayload(
             staffing=Staffing.of(view),
             org_unit=unit,
@@ -151,8 +165,8 @@ class Mutation:
     async def record_budget_line(
         self, info: Info, input: inputs.RecordBudgetLineInput
     ) -> RecordBudgetLinePayload:
-        command = input.command()
-        done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
+        done = await carry_out(info, input)
+        command = done.command
         async with ctx(info).pool.acquire() as conn:
             view = await queries.budget_line(
                 conn, done.outcome.subject_id, command.reference_date, done.known_at
@@ -170,8 +184,8 @@ class Mutation:
         description="The task's whole state from validFrom on (title, status, number, category, responsible, listed): a field given as null is null from then on. Creates the task when taskId is null."
     )
     async def record_task(self, info: Info, input: inputs.RecordTaskInput) -> RecordTaskPayload:
-        command = input.command()
-        done = await carry_out(info, command, input.reason, input.source, input.idempotency_key)
+        done = await carry_out(info, input)
+        command = done.command
         async with ctx(info).pool.acquire() as conn:
             found = await queries.tasks(
                 conn,
@@ -190,35 +204,21 @@ class Mutation:
         description="Rename a unit from validFrom on; again for the same date is a correction."
     )
     async def rename_org_unit(self, info: Info, input: inputs.RenameOrgUnitInput) -> OrgUnitPayload:
-        done = await carry_out(
-            info, input.command(), input.reason, input.source, input.idempotency_key
-        )
-        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
-        return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+        return await unit_changed(info, input, input.valid_from)
 
     @strawberry.mutation(description="Move a unit under another parent from validFrom on.")
     async def move_org_unit(self, info: Info, input: inputs.MoveOrgUnitInput) -> OrgUnitPayload:
-        done = await carry_out(
-            info, input.command(), input.reason, input.source, input.idempotency_key
-        )
-        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
-        return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+        return await unit_changed(info, input, input.valid_from)
 
     @strawberry.mutation(description="Close a unit: from validFrom on it is no longer in force.")
     async def close_org_unit(self, info: Info, input: inputs.CloseOrgUnitInput) -> OrgUnitPayload:
-        done = await carry_out(
-            info, input.command(), input.reason, input.source, input.idempotency_key
-        )
-        unit = await unit_on(info, done.outcome.subject_id, input.valid_from, done.known_at)
-        return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+        return await unit_changed(info, input, input.valid_from)
 
     @strawberry.mutation(
         description="Take back a figure or task record made under the wrong subject or date (with a reason)."
     )
     async def retract_fact(self, info: Info, input: inputs.RetractFactInput) -> RetractFactPayload:
-        done = await carry_out(
-            info, input.command(), input.reason, input.source, input.idempotency_key
-        )
+        done = await carry_out(info, input)
         subject = strawberry.ID(str(done.outcome.subject_id))
         return RetractFactPayload(
             subject_id=subject, events=done.events, version=done.outcome.version

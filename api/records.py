@@ -12,7 +12,6 @@ from strawberry.types import Info
 
 from api.context import ctx
 from api.scalars import Won
-from projections import queries
 from projections.views import (
     BudgetLineView,
     BudgetView,
@@ -180,8 +179,7 @@ class BudgetLine:
 
     @strawberry.field(description="The line's version, for expectedVersion.")
     async def version(self, info: Info) -> int:
-        async with ctx(info).pool.acquire() as conn:
-            return (await queries.versions(conn, [self.view.id])).get(self.view.id, 0)
+        return await ctx(info).version(self.view.id)
 
 
 @strawberry.type
@@ -296,5 +294,4 @@ class Task:
 
     @strawberry.field(description="The task's version, for expectedVersion.")
     async def version(self, info: Info) -> int:
-        async with ctx(info).pool.acquire() as conn:
-            return (await queries.versions(conn, [self.view.id])).get(self.view.id, 0)
+        return await ctx(info).version(self.view.id)

@@ -78,8 +78,7 @@ class OrgUnit:
         description="The unit's version (its name, place and staffing), for expectedVersion."
     )
     async def version(self, info: Info) -> int:
-        async with ctx(info).pool.acquire() as conn:
-            return (await queries.versions(conn, [self.view.id])).get(self.view.id, 0)
+        return await ctx(info).version(self.view.id)
 
     @strawberry.field(
         description="Headcount in force at asOf: for this unit (and, by default, each descendant) the figures of its latest reference date on or before asOf, summed by series (job category and grade). Null when none is in force."

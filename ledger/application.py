@@ -143,6 +143,12 @@ class Ledger(Application[UUID]):
             raise NotFound(f"{field}: {aggregate_id} is not a {cls.__name__}", field=field)
         return aggregate
 
+    def subject(self, cls: type[A], aggregate_id: UUID, field: str, expected: int | None) -> A:
+        """Load the command's subject, refusing when the client's expected version is stale."""
+        aggregate = self.load(cls, aggregate_id, field)
+        self.check_version(aggregate, expected)
+        return aggregate
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
@@ -180,15 +186,13 @@ class Ledger(Application[UUID]):
 
     @decide.register
     def _(self, command: c.RenameOrgUnit, provenance: Provenance) -> Aggregate:
-        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        self.check_version(unit, command.expected_version)
+        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
         unit.rename(command.name, command.valid_from, provenance)
         return unit
 
     @decide.register
     def _(self, command: c.MoveOrgUnit, provenance: Provenance) -> Aggregate:
-        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        self.check_version(unit, command.expected_version)
+        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
         parent = None
         if command.parent_id is not None:
             parent = self.load(OrgUnit, command.parent_id, "parentId")
@@ -206,34 +210,20 @@ class Ledger(Application[UUID]):
 
     @decide.register
     def _(self, command: c.CloseOrgUnit, provenance: Provenance) -> Aggregate:
-        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        self.check_version(unit, command.expected_version)
+        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
         unit.close(command.valid_from, provenance)
         return unit
 
     @decide.register
     def _(self, command: c.RecordStaffing, provenance: Provenance) -> Aggregate:
-        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        self.check_version(unit, command.expected_version)
-        rows = [
-            make_row(
-                job_category=row.job_category,
-                grade=row.grade,
-                authorized=row.authorized,
-                current=row.current,
-                women=row.women,
-                series_key=row.series_key,
-                index=index,
-            )
-            for index, row in enumerate(command.rows)
-        ]
+        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
+        rows = [make_row(**asdict(row), index=index) for index, row in enumerate(command.rows)]
         unit.record_staffing(command.reference_date, rows, command.women, command.note, provenance)
         return unit
 
     @decide.register
     def _(self, command: c.RetractStaffing, provenance: Provenance) -> Aggregate:
-        unit = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        self.check_version(unit, command.expected_version)
+        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
         unit.retract_staffing(command.reference_date, provenance)
         return unit
 
@@ -275,8 +265,7 @@ class Ledger(Application[UUID]):
 
     @decide.register
     def _(self, command: c.RetractBudgetRecord, provenance: Provenance) -> Aggregate:
-        line = self.load(BudgetLine, command.line_id, "lineId")
-        self.check_version(line, command.expected_version)
+        line = self.subject(BudgetLine, command.line_id, "lineId", command.expected_version)
         line.retract(command.reference_date, provenance)
         return line
 
@@ -311,7 +300,6 @@ class Ledger(Application[UUID]):
 
     @decide.register
     def _(self, command: c.RetractTaskRecord, provenance: Provenance) -> Aggregate:
-        task = self.load(Task, command.task_id, "taskId")
-        self.check_version(task, command.expected_version)
+        task = self.subject(Task, command.task_id, "taskId", command.expected_version)
         task.retract(command.valid_from, provenance)
         return task

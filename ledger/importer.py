@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -88,18 +88,7 @@ class Importer:
             for r in entry["rows"]
         )
         wanted = {
-            "rows": [
-                make_row(
-                    job_category=r.job_category,
-                    grade=r.grade,
-                    authorized=r.authorized,
-                    current=r.current,
-                    women=r.women,
-                    series_key=r.series_key,
-                    index=i,
-                ).as_dict()
-                for i, r in enumerate(rows)
-            ],
+            "rows": [make_row(**asdict(r), index=i).as_dict() for i, r in enumerate(rows)],
             "women": entry.get("women"),
             "note": entry.get("note") and clean(entry["note"]),
         }
