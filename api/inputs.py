@@ -8,10 +8,9 @@ from enum import Enum
 import strawberry
 
 from api.ids import optional_id, parse_id
-from api.records import TaskKind, TaskStatus
 from api.scalars import Won
 from domain import commands as c
-from domain import task
+from domain.task import TaskKind, TaskStatus
 
 
 @strawberry.input
@@ -154,9 +153,9 @@ class RecordTaskInput:
         return c.RecordTask(
             task_id=optional_id(self.task_id, "taskId"),
             org_unit_id=parse_id(self.org_unit_id, "orgUnitId"),
-            kind=task.TaskKind(self.kind.value),
+            kind=self.kind,
             title=self.title,
-            status=task.TaskStatus(self.status.value) if self.status else None,
+            status=self.status,
             valid_from=self.valid_from,
             listed=self.listed,
             status_since=self.status_since,

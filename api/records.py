@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
@@ -12,6 +11,7 @@ from strawberry.types import Info
 
 from api.context import ctx
 from api.scalars import Won
+from domain.task import TaskKind, TaskStatus
 from projections.views import (
     BudgetLineView,
     BudgetView,
@@ -32,19 +32,9 @@ async def owner_unit(info: Info, unit_id: object, as_of: date, known_at: datetim
     return await OrgUnit.load(info, unit_id, as_of, known_at)
 
 
-@strawberry.enum
-class TaskKind(Enum):
-    MAJOR_TASK = "MAJOR_TASK"
-    AUDIT_FOLLOW_UP = "AUDIT_FOLLOW_UP"
-
-
-@strawberry.enum
-class TaskStatus(Enum):
-    PLANNED = "PLANNED"
-    IN_PROGRESS = "IN_PROGRESS"
-    UNDER_REVIEW = "UNDER_REVIEW"
-    COMPLETED = "COMPLETED"
-    NOT_ADOPTED = "NOT_ADOPTED"
+# The domain's enums, exposed as they are: one list of kinds and statuses for both layers.
+strawberry.enum(TaskKind, name="TaskKind")
+strawberry.enum(TaskStatus, name="TaskStatus")
 
 
 @strawberry.type

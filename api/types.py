@@ -12,7 +12,8 @@ from api import cursors
 from api.context import ctx
 from api.events import EventConnection
 from api.ids import parse_id
-from api.records import Budget, Staffing, Task, TaskKind
+from api.records import Budget, Staffing, Task
+from domain.task import TaskKind
 from projections import queries
 from projections.views import UnitView, roll_up_budget
 
