@@ -84,13 +84,20 @@ def valid_date(event: Aggregate.Event) -> date | None:
     return None
 
 
+PLAIN = (str, int, float, bool, type(None))
+
+
 def jsonable(value: Any) -> Any:
+    """Plain JSON with camelCase keys (the projector's hot path: exact type checks first)."""
+    kind = type(value)
+    if kind in PLAIN:
+        return value
+    if kind is dict:
+        return {camel(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
     if isinstance(value, date | UUID):
         return str(value)
-    if isinstance(value, dict):
-        return {camel(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
     return value
 
 
