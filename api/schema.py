@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, lexicographic_sort_schema, print_schema
+from strawberry.extensions import QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
@@ -13,6 +14,9 @@ from api.mutations import Mutation
 from api.query import Query
 from api.scalars import SCALARS
 from api.subscription import Subscription
+
+MAX_DEPTH = 15
+"""Deep enough for an explorer's tree of units; shallow enough that no query walks it forever."""
 
 
 class LedgerSchema(strawberry.Schema):
@@ -24,7 +28,7 @@ schema = LedgerSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[ErrorCodes],
+    extensions=[ErrorCodes, QueryDepthLimiter(max_depth=MAX_DEPTH)],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 

@@ -20,3 +20,12 @@ def test_schema_graphql_is_what_the_code_exports() -> None:
 def test_schema_graphql_is_valid_sdl_with_the_three_roots() -> None:
     schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert schema.query_type and schema.mutation_type and schema.subscription_type
+
+
+async def test_a_query_deeper_than_the_limit_is_refused_before_it_runs() -> None:
+    from api.schema import MAX_DEPTH, schema
+
+    nested = "children { " * MAX_DEPTH + "id" + " }" * MAX_DEPTH
+    result = await schema.execute("{ orgUnits { " + nested + " } }")
+    assert result.errors and "exceeds maximum operation depth" in result.errors[0].message
+    assert result.errors[0].extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
