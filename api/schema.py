@@ -19,6 +19,10 @@ MAX_DEPTH = 15
 """Deep enough for an explorer's tree of units; shallow enough that no query walks it forever."""
 
 
+def depth_limit() -> QueryDepthLimiter:
+    return QueryDepthLimiter(max_depth=MAX_DEPTH)
+
+
 class LedgerSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected failures are answers, not incidents: ErrorCodes logs the unexpected ones."""
@@ -28,7 +32,7 @@ schema = LedgerSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[ErrorCodes, QueryDepthLimiter(max_depth=MAX_DEPTH)],
+    extensions=[ErrorCodes, depth_limit],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 

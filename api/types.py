@@ -108,7 +108,7 @@ class OrgUnit:
     async def tasks(self, info: Info, kind: TaskKind | None = None) -> list[Task]:
         async with ctx(info).pool.acquire() as conn:
             found = await queries.tasks(
-                conn, as_of=self.as_of, known_at=self.known_at, owner_id=self.view.id
+                conn, as_of=self.as_of, known_at=self.known_at, owner_ids=[self.view.id]
             )
         return [
             Task(view=t, as_of=self.as_of, known_at=self.known_at)

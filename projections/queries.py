@@ -163,17 +163,17 @@ async def tasks(
     *,
     as_of: date,
     known_at: datetime,
-    owner_id: UUID | None = None,
+    owner_ids: Sequence[UUID] | None = None,
     task_id: UUID | None = None,
 ) -> list[TaskView]:
     rows = await conn.fetch(
         "SELECT subject_id, owner_id, valid_from, value FROM rm_facts "
         f"WHERE kind = 'task' AND valid_from <= $1 AND {KNOWN} "
-        "AND ($3::uuid IS NULL OR owner_id = $3) AND ($4::uuid IS NULL OR subject_id = $4) "
+        "AND ($3::uuid[] IS NULL OR owner_id = ANY($3)) AND ($4::uuid IS NULL OR subject_id = $4) "
         "ORDER BY subject_id, valid_from",
         as_of,
         known_at,
-        owner_id,
+        _list(owner_ids),
         task_id,
     )
     histories: dict[UUID, list[asyncpg.Record]] = {}
@@ -276,7 +276,8 @@ async def unit_as_last_recorded(conn: Conn, unit_id: UUID, known_at: datetime) -
 async def facts_in_force(
     conn: Conn, owner_ids: Sequence[UUID], as_of: date, known_at: datetime
 ) -> dict[tuple[str, UUID], Fact]:
-    """Every fact owned by these units that is in force at (as_of, known_at)."""
+    """Every fact owned by these units that is in force at (as_of, known_at); a task's
+    status_since is the one a read shows (kept across records of the same status)."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (kind, subject_id) kind, subject_id, owner_id, value FROM rm_facts "
         f"WHERE owner_id = ANY($3) AND valid_from <= $1 AND {KNOWN} "
@@ -285,12 +286,16 @@ async def facts_in_force(
         known_at,
         list(owner_ids),
     )
-    return {
+    found = {
         (row["kind"], row["subject_id"]): Fact(
             row["kind"], row["subject_id"], row["owner_id"], row["value"]
         )
         for row in rows
     }
+    for task in await tasks(conn, as_of=as_of, known_at=known_at, owner_ids=owner_ids):
+        since = task.status_since.isoformat() if task.status_since else None
+        found[("task", task.id)].value["status_since"] = since
+    return found
 
 
 async def positions_between(
