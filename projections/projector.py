@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,6 +21,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from projections import changes
+from projections.batch import Batch, FactRow, Subject
 from projections.schema import (
     DDL,
     LAYOUT_VERSION,
@@ -42,49 +42,6 @@ Decode = Callable[[StoredEvent], Any]
 Connect = Callable[[], psycopg.Connection[Any]]
 Progress = Callable[[int, int], None]
 LOCK_KEY = 0x60F1ED6E
-
-
-@dataclass
-class Subject:
-    subject_type: str
-    owner_id: UUID
-    version: int
-    attrs: dict[str, Any]
-
-
-@dataclass
-class FactRow:
-    kind: str
-    subject_id: UUID
-    valid_from: Any
-    owner_id: UUID
-    value: dict[str, Any]
-    recorded_from: datetime
-    position: int
-    recorded_to: datetime | None = None
-
-    @property
-    def key(self) -> tuple[str, UUID, Any]:
-        return (self.kind, self.subject_id, self.valid_from)
-
-
-class Batch:
-    """The rows one batch of events adds, resolving corrections within the batch in memory."""
-
-    def __init__(self) -> None:
-        self.facts: list[FactRow] = []
-        self.events: list[tuple[Any, ...]] = []
-        self.close_believed: dict[tuple[str, UUID, Any], datetime] = {}
-        self._open: dict[tuple[str, UUID, Any], FactRow] = {}
-
-    def change(self, key: tuple[str, UUID, Any], moment: datetime, row: FactRow | None) -> None:
-        if key in self._open:
-            self._open.pop(key).recorded_to = moment
-        elif key not in self.close_believed:
-            self.close_believed[key] = moment
-        if row is not None:
-            self.facts.append(row)
-            self._open[key] = row
 
 
 class Projector:
