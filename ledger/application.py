@@ -111,11 +111,14 @@ class Ledger(Application[UUID]):
             try:
                 recordings = self.save(subject, idempotency=key or None)
             except IntegrityError:
-                if getattr(command, "expected_version", None) is not None:
+                # Another writer won: the same key (replay it on the next turn), or the subject
+                # moved on (stale for a client that named its version, else decide again).
+                expected = getattr(command, "expected_version", None)
+                if expected is not None and not idempotency_key:
                     raise Conflict(
-                        f"expectedVersion: {command.expected_version} is stale; "  # type: ignore[attr-defined]
-                        "the subject moved on meanwhile",
+                        f"expectedVersion: {expected} is stale; the subject moved on meanwhile",
                         field="expectedVersion",
+                        value=expected,
                     ) from None
                 continue
             ids = tuple(r.notification.id for r in recordings)

@@ -113,3 +113,24 @@ def test_a_key_written_in_the_same_transaction_as_a_clashing_event_is_rolled_bac
     with pytest.raises(IntegrityError):
         runtime.ledger.save(loaded, idempotency=key)
     assert runtime.ledger.ledger_recorder.find_idempotency(EDITOR.actor, "k2") is None
+
+
+def test_the_same_key_sent_twice_at_once_records_once(runtime: Runtime) -> None:
+    unit = register(runtime, "시장비서실")
+    command = c.RecordStaffing(unit, DAY, staffing_rows(21, 22), expected_version=1)
+    head = runtime.ledger.recorder.max_notification_id() or 0
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def send() -> None:
+        barrier.wait()
+        outcomes.append(runtime.ledger.execute(command, EDITOR, idempotency_key="retry-1"))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert runtime.ledger.recorder.max_notification_id() == head + 1
+    assert {o.version for o in outcomes} == {2}
+    assert sorted(len(o.notification_ids) for o in outcomes) == [0, 0, 0, 1]
