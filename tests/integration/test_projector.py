@@ -31,6 +31,16 @@ def snapshot(runtime: Runtime) -> dict[str, list[Any]]:
         }
 
 
+def clean_rebuild(runtime: Runtime) -> dict[str, list[Any]]:
+    """The read model rebuilt from the start of the log in one go."""
+    runtime.projector.batch_size = 1000
+    with runtime.projector.session() as conn:
+        assert conn is not None
+        runtime.projector.reset(conn)
+        runtime.projector.catch_up(conn)
+    return snapshot(runtime)
+
+
 def busy_history(runtime: Runtime) -> None:
     root = register(runtime, "서울특별시")
     units = [register(runtime, f"부서{i}", root) for i in range(5)]
@@ -66,14 +76,7 @@ def test_a_crash_mid_batch_then_restart_equals_a_clean_rebuild(runtime: Runtime)
     runtime.projector.on_event = None
     runtime.catch_up()
     resumed = snapshot(runtime)
-
-    with runtime.projector.session() as conn:
-        assert conn is not None
-        runtime.projector.reset(conn)
-        runtime.projector.stale = True
-        runtime.projector.batch_size = 1000
-        runtime.projector.catch_up(conn)
-    assert snapshot(runtime) == resumed
+    assert clean_rebuild(runtime) == resumed
     assert len(resumed["rm_events"]) == runtime.ledger.recorder.max_notification_id()
 
 

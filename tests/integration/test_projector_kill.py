@@ -15,7 +15,7 @@ from api.runtime import Runtime
 from domain.orgunit import OrgUnit
 from domain.staffing import make_row
 from tests.conftest import EDITOR, register
-from tests.integration.test_projector import snapshot
+from tests.integration.test_projector import clean_rebuild, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,13 +74,7 @@ def test_kill_9_mid_log_then_restart_equals_a_clean_rebuild(runtime: Runtime) ->
     killed_at = position(runtime)
     assert 0 < killed_at < head, "killed after the projector had finished: no mid-log kill"
 
-    runtime.projector.stale = True
     runtime.catch_up()
     resumed = snapshot(runtime)
-    with runtime.projector.session() as conn:
-        assert conn is not None
-        runtime.projector.reset(conn)
-        runtime.projector.stale = True
-        runtime.projector.catch_up(conn)
-    assert snapshot(runtime) == resumed
+    assert clean_rebuild(runtime) == resumed
     assert len(resumed["rm_events"]) == head
