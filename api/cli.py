@@ -12,10 +12,12 @@ from pathlib import Path
 import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from api.auth import ROLES, TOKENS_DDL, create_token
 from api.runtime import Runtime
-from ledger.importer import Importer, count_facts
+from ledger.checks import CheckError
+from ledger.importer import Importer, ImportReport, count_facts
 from ledger.settings import Settings
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "seoul"
@@ -45,14 +47,33 @@ def catch_up(runtime: Runtime) -> None:
         console.print("another govledger process projects the log; leaving it to it")
 
 
-def import_folder(runtime: Runtime, folder: Path) -> None:
+def import_folder(runtime: Runtime, folder: Path, dry_run: bool = False) -> None:
+    verb = "checking and planning" if dry_run else "importing"
     with progress_bar() as bar:
-        task = bar.add_task(f"importing {folder}", total=count_facts(folder))
-        report = Importer(runtime.ledger, on_fact=lambda: bar.advance(task)).import_folder(folder)
-    console.print(
-        f"{report.files} files, {report.facts} facts, {report.recorded} recorded "
-        f"({report.facts - report.recorded} already in the ledger)"
+        task = bar.add_task(f"{verb} {folder}", total=count_facts(folder))
+        importer = Importer(runtime.ledger, on_fact=lambda: bar.advance(task))
+        report = importer.import_folder(folder, dry_run)
+    if dry_run:
+        for file, plan in report.plans:
+            console.print(f"would record  {file}  {plan.what}{' (correction)' * plan.correction}")
+    console.print(import_summary(report, dry_run))
+
+
+def import_summary(report: ImportReport, dry_run: bool) -> Table:
+    verb = "would record" if dry_run else "recorded"
+    table = Table(
+        title=f"{report.files} files, {report.facts} facts, {report.checks} printed totals agree",
+        caption=f"{report.recorded} {verb}, {report.facts - report.recorded} of {report.facts} "
+        "facts already in the ledger",
     )
+    table.add_column("facts")
+    table.add_column(verb, justify="right")
+    table.add_column("of which corrections", justify="right")
+    for kind, (recorded, corrections) in report.by_kind().items():
+        table.add_row(kind, str(recorded), str(corrections))
+    for event_type, count in sorted(report.events.items()):
+        table.add_row(f"  event {event_type}", str(count), "")
+    return table
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -76,8 +97,12 @@ def serve(args: argparse.Namespace) -> None:
 def import_command(args: argparse.Namespace) -> None:
     runtime = Runtime(Settings.from_env())
     try:
-        import_folder(runtime, Path(args.path))
-        catch_up(runtime)
+        import_folder(runtime, Path(args.path), dry_run=args.dry_run)
+        if not args.dry_run:
+            catch_up(runtime)
+    except CheckError as error:
+        console.print(f"[red]nothing recorded:[/red] {error}", markup=True, highlight=False)
+        sys.exit(1)
     finally:
         runtime.close()
 
@@ -130,6 +155,11 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.set_defaults(run=serve)
     import_cmd = commands.add_parser("import", help="record a data folder, idempotently")
     import_cmd.add_argument("path")
+    import_cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check and print what would be recorded; record nothing",
+    )
     import_cmd.set_defaults(run=import_command)
     commands.add_parser("project", help="run the projector alone").set_defaults(run=project)
     token_cmd = commands.add_parser("token", help="manage API tokens")

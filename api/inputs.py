@@ -44,6 +44,10 @@ class StaffingRowInput:
     authorized: int | None = None
     current: int
     women: int | None = None
+    resolution: str | None = strawberry.field(
+        default=None,
+        description="How the figures were read where the source text was ambiguous (e.g. lost cells decided by the printed totals).",
+    )
 
 
 @strawberry.input
@@ -73,6 +77,7 @@ class RecordStaffingInput:
                 current=r.current,
                 women=r.women,
                 series_key=r.series_key,
+                resolution=r.resolution,
             )
             for r in self.rows
         )

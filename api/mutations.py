@@ -17,6 +17,12 @@ from api.auth import require_writer
 from api.context import ctx
 from api.errors import Unavailable
 from api.events import Event
+from api.indicators import (
+    Indicator,
+    RecordIndicatorValueInput,
+    RetractIndicatorValueInput,
+    find_indicator,
+)
 from api.records import BudgetLine, Staffing, Task
 from api.types import OrgUnit
 from domain.commands import Command
@@ -64,6 +70,13 @@ class RecordBudgetLinePayload(MutationPayload):
 @strawberry.type
 class RecordTaskPayload(MutationPayload):
     task: Task
+
+
+@strawberry.type
+class RecordIndicatorValuePayload(MutationPayload):
+    indicator: Indicator | None = strawberry.field(
+        description="The indicator as of the value's reference date; null when, after a retraction, it has no value in force then."
+    )
 
 
 @strawberry.type
@@ -121,6 +134,16 @@ async def unit_changed(info: Info, input: MutationInput, on: date) -> OrgUnitPay
     done = await carry_out(info, input)
     unit = await OrgUnit.load(info, done.outcome.subject_id, on, done.known_at)
     return OrgUnitPayload(org_unit=unit, events=done.events, version=done.outcome.version)
+
+
+async def indicator_changed(
+    info: Info, input: MutationInput, on: date
+) -> RecordIndicatorValuePayload:
+    done = await carry_out(info, input)
+    found = await find_indicator(info, done.outcome.subject_id, on, done.known_at)
+    return RecordIndicatorValuePayload(
+        indicator=found, events=done.events, version=done.outcome.version
+    )
 
 
 @strawberry.type
@@ -223,3 +246,19 @@ class Mutation:
         return RetractFactPayload(
             subject_id=subject, events=done.events, version=done.outcome.version
         )
+
+    @strawberry.mutation(
+        description="One value of an indicator (period, kind) at one reference date; again for the same date is a correction. Creates the indicator when indicatorId is null."
+    )
+    async def record_indicator_value(
+        self, info: Info, input: RecordIndicatorValueInput
+    ) -> RecordIndicatorValuePayload:
+        return await indicator_changed(info, input, input.reference_date)
+
+    @strawberry.mutation(
+        description="Take back one value of an indicator recorded under the wrong period, kind or date (with a reason)."
+    )
+    async def retract_indicator_value(
+        self, info: Info, input: RetractIndicatorValueInput
+    ) -> RecordIndicatorValuePayload:
+        return await indicator_changed(info, input, input.reference_date)

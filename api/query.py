@@ -11,6 +11,7 @@ from api import cursors
 from api.context import ctx, today
 from api.events import EventConnection, EventFilter
 from api.ids import parse_id
+from api.indicators import Indicator, find_indicator
 from api.types import OrgUnit
 from projections import queries
 
@@ -50,6 +51,19 @@ class Query:
     ) -> OrgUnit | None:
         moment = await ctx(info).known_at(known_at)
         return await OrgUnit.find(info, id, as_of or today(), moment)
+
+    @strawberry.field(
+        description="An indicator with its points in force at asOf (default today), as recorded by knownAt; null when it has none then."
+    )
+    async def indicator(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> Indicator | None:
+        moment = await ctx(info).known_at(known_at)
+        return await find_indicator(info, id, as_of or today(), moment)
 
     @strawberry.field(
         description="The global event log in recorded order: the auditors' and integrations' view."

@@ -53,6 +53,9 @@ class StaffingRow:
     )
     current: int
     women: int | None
+    resolutions: list[str] = strawberry.field(
+        description="How the figures of this row were read where the source text was ambiguous (e.g. empty cells lost in extraction, decided by the printed totals); one per table included."
+    )
 
     @classmethod
     def of(cls, row: StaffingRowView) -> StaffingRow:
@@ -63,6 +66,7 @@ class StaffingRow:
             authorized=row.authorized,
             current=row.current,
             women=row.women,
+            resolutions=row.resolutions,
         )
 
 
@@ -85,6 +89,16 @@ class Staffing:
     notes: list[str] = strawberry.field(
         description="Notes on the included figures, as printed (e.g. 전문임기제 3명 별도)."
     )
+    job_category: str | None = strawberry.field(
+        description="The job category of a part that byCategory gives; null for the whole table."
+    )
+    view: strawberry.Private[StaffingView]
+
+    @strawberry.field(
+        description="Subtotals by job category (소계), in the order of the rows; women only where the rows give them."
+    )
+    def by_category(self) -> list[Staffing]:
+        return [Staffing.of(part) for part in self.view.by_category()]
 
     @classmethod
     def of(cls, view: StaffingView) -> Staffing:
@@ -96,6 +110,8 @@ class Staffing:
             rows=[StaffingRow.of(r) for r in view.rows],
             sources=view.sources,
             notes=view.notes,
+            job_category=view.job_category,
+            view=view,
         )
 
 
@@ -209,6 +225,25 @@ class Budget:
         return [
             BudgetLine(view=line, as_of=self.as_of, known_at=self.known_at)
             for line in self.view.lines
+        ]
+
+    @strawberry.field(description="Number of projects (사업수); null unless every line reports it.")
+    def projects(self) -> int | None:
+        return self.view.projects
+
+    @strawberry.field(
+        description="The account of a part that byAccount gives (null for lines that name none, and for the whole budget)."
+    )
+    def account(self) -> str | None:
+        return self.view.account
+
+    @strawberry.field(
+        description="Totals by account: 일반회계, 특별회계, 기금, then lines that name no account."
+    )
+    def by_account(self) -> list[Budget]:
+        return [
+            Budget(view=part, as_of=self.as_of, known_at=self.known_at)
+            for part in self.view.by_account()
         ]
 
 

@@ -12,6 +12,7 @@ from api import cursors
 from api.context import ctx
 from api.events import EventConnection
 from api.ids import parse_id
+from api.indicators import Indicator, unit_indicators
 from api.records import Budget, Staffing, Task
 from domain.task import TaskKind
 from projections import queries
@@ -115,6 +116,15 @@ class OrgUnit:
             for t in found
             if t.listed and (kind is None or t.kind == kind.value)
         ]
+
+    @strawberry.field(
+        description="Indicators this unit's reports state (and, with includeDescendants, its descendants'), each with the points in force at asOf. An indicator with none then is not listed."
+    )
+    async def indicators(self, info: Info, include_descendants: bool = False) -> list[Indicator]:
+        ids = [self.view.id]
+        if include_descendants:
+            ids = (await ctx(info).tree(self.as_of, self.known_at)).subtree(self.view.id)
+        return await unit_indicators(info, ids, self.as_of, self.known_at)
 
     @strawberry.field(
         description="What differs in this unit and its descendants between two dates (at knownAt, default this unit's): every figure, line and task, old value and new, with the events that made the difference."

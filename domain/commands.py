@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.indicator import IndicatorKind
 from domain.task import TaskKind, TaskStatus
 
 
@@ -55,6 +56,7 @@ class StaffingRowInput:
     current: int
     women: int | None = None
     series_key: str | None = None
+    resolution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,4 +122,29 @@ class RecordTask(Command):
 class RetractTaskRecord(Command):
     task_id: UUID
     valid_from: date
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordIndicatorValue(Command):
+    indicator_id: UUID | None
+    org_unit_id: UUID
+    name: str
+    measure: str
+    period: str
+    kind: IndicatorKind
+    value: int
+    reference_date: date
+    group: str | None = None
+    printed: str | None = None
+    expected_version: int | None = None
+    new_indicator_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class RetractIndicatorValue(Command):
+    indicator_id: UUID
+    period: str
+    kind: IndicatorKind
+    reference_date: date
     expected_version: int | None = None

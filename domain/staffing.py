@@ -28,9 +28,15 @@ class StaffingRow:
     authorized: int | None
     current: int
     women: int | None = None
+    resolution: str | None = None
+    """How the figures were read where the source text was ambiguous (e.g. lost empty cells
+    decided by the totals); omitted from the recorded row when there is none."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        row = asdict(self)
+        if row["resolution"] is None:
+            del row["resolution"]
+        return row
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StaffingRow:
@@ -46,6 +52,7 @@ def make_row(
     women: int | None,
     series_key: str | None,
     index: int,
+    resolution: str | None = None,
 ) -> StaffingRow:
     """Validate one input row and give it its series key."""
     at = f"rows[{index}]"
@@ -57,7 +64,8 @@ def make_row(
     if women is not None and women > current:
         raise invalid(f"{at}.women", women, f"exceeds current headcount ({current})")
     key = optional_text(series_key) or derive_series_key(category, grade_text)
-    return StaffingRow(key, category, grade_text, authorized, current, women)
+    note = optional_text(resolution)
+    return StaffingRow(key, category, grade_text, authorized, current, women, note)
 
 
 def check_table(rows: list[StaffingRow], women: int | None) -> None:

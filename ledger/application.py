@@ -20,7 +20,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from domain import commands as c
 from domain.budget import BudgetLine
 from domain.errors import Conflict, NotFound
-from domain.ids import NAMESPACE
+from domain.ids import NAMESPACE, unit_indicator_id
+from domain.indicator import Indicator
 from domain.names import unspaced
 from domain.orgunit import OrgUnit
 from domain.provenance import Provenance
@@ -43,6 +44,8 @@ class Outcome:
     subject_type: str
     version: int
     notification_ids: tuple[int, ...] = ()
+    event_types: tuple[str, ...] = ()
+    """The class names of the recorded events (e.g. Task.Recorded), in log order."""
 
     @property
     def replayed(self) -> bool:
@@ -122,7 +125,8 @@ class Ledger(Application[UUID]):
                     ) from None
                 continue
             ids = tuple(r.notification.id for r in recordings)
-            return Outcome(subject.id, type(subject).__name__, subject.version, ids)
+            types = tuple(type(r.domain_event).__qualname__ for r in recordings)
+            return Outcome(subject.id, type(subject).__name__, subject.version, ids, types)
         raise Conflict("too many concurrent changes to the same subject; try again")
 
     def _replay(self, provenance: Provenance, key: str, digest: str) -> Outcome | None:
@@ -306,3 +310,43 @@ class Ledger(Application[UUID]):
         task = self.subject(Task, command.task_id, "taskId", command.expected_version)
         task.retract(command.valid_from, provenance)
         return task
+
+    @decide.register
+    def _(self, command: c.RecordIndicatorValue, provenance: Provenance) -> Aggregate:
+        owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
+        owner.check_after_registration("referenceDate", command.reference_date)
+        indicator_id = (
+            command.indicator_id
+            or command.new_indicator_id
+            or unit_indicator_id(command.org_unit_id, command.group, command.name)
+        )
+        if command.indicator_id is not None or self.exists(indicator_id):
+            indicator = self.load(Indicator, indicator_id, "indicatorId")
+            indicator.check_identity(owner.id, command.name, command.group, command.measure)
+            self.check_version(indicator, command.expected_version)
+        else:
+            indicator = Indicator.open(
+                indicator_id=indicator_id,
+                owner_id=owner.id,
+                name=command.name,
+                group=command.group,
+                measure=command.measure,
+                provenance=provenance,
+            )
+        indicator.record(
+            period=command.period,
+            kind=command.kind,
+            value=command.value,
+            reference_date=command.reference_date,
+            printed=command.printed,
+            provenance=provenance,
+        )
+        return indicator
+
+    @decide.register
+    def _(self, command: c.RetractIndicatorValue, provenance: Provenance) -> Aggregate:
+        indicator = self.subject(
+            Indicator, command.indicator_id, "indicatorId", command.expected_version
+        )
+        indicator.retract(command.period, command.kind, command.reference_date, provenance)
+        return indicator

@@ -1,37 +1,64 @@
-"""Import of a data folder (docs/data-format.md): each fact is recorded unless the ledger
-already holds it with the same values, so importing again records nothing, and a corrected
-transcription is recorded as a correction."""
+"""Import of a data folder (docs/data-format.md). The folder's printed totals and task lists are
+checked first, and nothing is recorded unless all agree. Then each fact is recorded unless the
+ledger already holds it with the same values, so importing again records nothing, and a
+corrected transcription is recorded as one correction."""
 
 from __future__ import annotations
 
-import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain import commands as c
 from domain import ids
 from domain.budget import BudgetLine, check_account
+from domain.indicator import Indicator, IndicatorKind
 from domain.names import clean
 from domain.orgunit import OrgUnit
 from domain.provenance import Provenance
 from domain.staffing import make_row
 from domain.task import Task, TaskKind, TaskStatus, check_milestones
 from ledger.application import Ledger
+from ledger.checks import MONEY_UNITS, Document, load_folder, verify
 
 ACTOR = "importer"
-Plan = tuple[c.Command, bool]
-"""A command to record, and whether it corrects a fact recorded before."""
-MONEY_UNITS = {"원": 1, "천원": 1_000, "백만원": 1_000_000, "억원": 100_000_000}
+KINDS = ("units", "staffing", "budget", "tasks", "indicators")
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A command to record: what it records, and whether it corrects a fact recorded before."""
+
+    kind: str
+    what: str
+    command: c.Command
+    correction: bool
 
 
 @dataclass
 class ImportReport:
     files: int = 0
     facts: int = 0
-    recorded: int = 0
+    checks: int = 0
+    plans: list[tuple[str, Plan]] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def recorded(self) -> int:
+        return len(self.plans)
+
+    def by_kind(self) -> dict[str, tuple[int, int]]:
+        """Per kind of fact: (facts recorded, of which corrections)."""
+        new = Counter(plan.kind for _, plan in self.plans)
+        fixed = Counter(plan.kind for _, plan in self.plans if plan.correction)
+        return {kind: (new[kind], fixed[kind]) for kind in KINDS if new[kind]}
 
 
 class Importer:
@@ -39,39 +66,66 @@ class Importer:
         self.ledger = ledger
         self.on_fact = on_fact
         self.report = ImportReport()
+        self.planned: dict[tuple[Any, ...], Any] = {}
+        """What this import records, by fact: what a dry run reads instead of the ledger."""
 
-    def import_folder(self, folder: Path) -> ImportReport:
-        for path in sorted(folder.glob("*.toml")):
-            self.import_file(path)
+    def import_folder(self, folder: Path, dry_run: bool = False) -> ImportReport:
+        """Check the folder, then record it (or, in a dry run, only plan it)."""
+        documents = load_folder(folder)
+        self.report.checks = len(verify(documents))
+        for name, document in documents:
+            self.import_document(name, document, dry_run)
         return self.report
 
-    def import_file(self, path: Path) -> None:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    def import_document(self, name: str, document: Document, dry_run: bool) -> None:
         source = document["source"]["file"]
         self.report.files += 1
-        for kind, entry in entries(document):
-            plan: Callable[[dict[str, Any]], Plan | None] = getattr(self, kind)
-            planned = plan(entry)
+        for kind, entry in facts(document):
+            plan: Plan | None = getattr(self, kind)(entry)
             self.report.facts += 1
-            if planned is not None:
-                command, correction = planned
-                reason = "re-import: transcription corrected" if correction else "import"
-                self.ledger.execute(command, Provenance(ACTOR, reason, source))
-                self.report.recorded += 1
+            if plan is not None:
+                self.report.plans.append((name, plan))
+                if not dry_run:
+                    reason = "re-import: transcription corrected" if plan.correction else "import"
+                    outcome = self.ledger.execute(plan.command, Provenance(ACTOR, reason, source))
+                    self.report.events.update(outcome.event_types)
             if self.on_fact:
                 self.on_fact()
 
+    def held(
+        self, key: tuple[Any, ...], cls: type[A], subject: UUID, read: Callable[[A], Any]
+    ) -> Any:
+        if key in self.planned:
+            return self.planned[key]
+        if not self.ledger.exists(subject):
+            return None
+        return read(self.ledger.load(cls, subject, cls.__name__))
+
+    def decide(self, key: tuple[Any, ...], held: Any, wanted: Any, plan: Plan) -> Plan | None:
+        self.planned[key] = wanted
+        if held == wanted:
+            return None
+        return Plan(plan.kind, plan.what, plan.command, held is not None)
+
+    def exists(self, subject: UUID) -> bool:
+        return ("exists", subject) in self.planned or self.ledger.exists(subject)
+
     def units(self, entry: dict[str, Any]) -> Plan | None:
         unit_id = ids.unit_id(entry["key"])
-        if not self.ledger.exists(unit_id):
-            parent = ids.unit_id(entry["parent"]) if entry["parent"] else None
-            on = _date(entry["valid_from"])
-            return c.RegisterOrgUnit(entry["name"], parent, on, unit_id), False
-        unit = self.ledger.load(OrgUnit, unit_id, "unit")
         on = _date(entry["valid_from"])
-        if unit.names.exactly(on) not in (None, clean(entry["name"])):
-            return c.RenameOrgUnit(unit_id, entry["name"], on), True
-        return None
+        what = f"unit {entry['key']} ({entry['name']}) from {on}"
+        if not self.exists(unit_id):
+            parent = ids.unit_id(entry["parent"]) if entry["parent"] else None
+            self.planned[("exists", unit_id)] = True
+            self.planned[("unit", unit_id, on)] = clean(entry["name"])
+            return Plan("units", what, c.RegisterOrgUnit(entry["name"], parent, on, unit_id), False)
+        held = self.held(("unit", unit_id, on), OrgUnit, unit_id, lambda u: u.names.exactly(on))
+        if held is None:
+            return None
+        command = c.RenameOrgUnit(unit_id, entry["name"], on)
+        return self.decide(
+            ("unit", unit_id, on), held, clean(entry["name"]), Plan("units", what, command, True)
+        )
 
     def staffing(self, entry: dict[str, Any]) -> Plan | None:
         unit_id = ids.unit_id(entry["unit"])
@@ -84,6 +138,7 @@ class Importer:
                 current=r["current"],
                 women=r.get("women"),
                 series_key=r["series"],
+                resolution=r.get("resolution"),
             )
             for r in entry["rows"]
         )
@@ -92,20 +147,22 @@ class Importer:
             "women": entry.get("women"),
             "note": entry.get("note") and clean(entry["note"]),
         }
-        held = self.ledger.load(OrgUnit, unit_id, "unit").staffing.exactly(on)
-        if held == wanted:
-            return None
+        key = ("staffing", unit_id, on)
+        held = self.held(key, OrgUnit, unit_id, lambda u: u.staffing.exactly(on))
         command = c.RecordStaffing(unit_id, on, rows, entry.get("women"), entry.get("note"))
-        return command, held is not None
+        plan = Plan("staffing", f"staffing of {entry['unit']} at {on}", command, False)
+        return self.decide(key, held, wanted, plan)
 
     def budget(self, entry: dict[str, Any]) -> Plan | None:
-        line_id = ids.budget_line_id(f"{entry['line']}:{entry['fiscal_year']}")
+        line_key = f"{entry['line']}:{entry['fiscal_year']}"
+        line_id = ids.budget_line_id(line_key)
         on = _date(entry["reference_date"])
         unit = entry["money_unit"]
         scale = MONEY_UNITS[unit]
         printed = {"unit": unit, "budgeted": entry["budgeted"], "executed": entry.get("executed")}
         executed = entry.get("executed")
-        exists = self.ledger.exists(line_id)
+        exists = self.exists(line_id)
+        self.planned[("exists", line_id)] = True
         command = c.RecordBudgetLine(
             line_id=line_id if exists else None,
             new_line_id=line_id,
@@ -120,9 +177,6 @@ class Importer:
             note=entry.get("note"),
             as_printed=printed,
         )
-        if not exists:
-            return command, False
-        held = self.ledger.load(BudgetLine, line_id, "line").records.exactly(on)
         wanted = {
             "account": check_account(command.account),
             "item": clean(command.item),
@@ -132,12 +186,16 @@ class Importer:
             "note": command.note and clean(command.note),
             "as_printed": printed,
         }
-        return None if held == wanted else (command, held is not None)
+        key = ("budget", line_id, on)
+        held = self.held(key, BudgetLine, line_id, lambda b: b.records.exactly(on))
+        plan = Plan("budget", f"budget line {line_key} at {on}", command, False)
+        return self.decide(key, held, wanted, plan)
 
     def tasks(self, entry: dict[str, Any]) -> Plan | None:
         task_id = ids.task_id(entry["key"])
         on = _date(entry["valid_from"])
-        exists = self.ledger.exists(task_id)
+        exists = self.exists(task_id)
+        self.planned[("exists", task_id)] = True
         command = c.RecordTask(
             task_id=task_id if exists else None,
             new_task_id=task_id,
@@ -153,9 +211,6 @@ class Importer:
             responsible=entry.get("responsible"),
             milestones=tuple(entry.get("milestones", [])),
         )
-        if not exists:
-            return command, False
-        held = self.ledger.load(Task, task_id, "task").states.exactly(on)
         wanted = {
             "title": clean(command.title),
             "status": entry.get("status"),
@@ -166,20 +221,55 @@ class Importer:
             "listed": command.listed,
             "milestones": check_milestones(list(command.milestones)),
         }
-        return None if held == wanted else (command, held is not None)
+        key = ("task", task_id, on)
+        held = self.held(key, Task, task_id, lambda t: t.states.exactly(on))
+        return self.decide(
+            key, held, wanted, Plan("tasks", f"task {entry['key']} from {on}", command, False)
+        )
+
+    def indicators(self, entry: dict[str, Any]) -> Plan | None:
+        indicator_id = ids.indicator_id(entry["key"])
+        on = _date(entry["reference_date"])
+        exists = self.exists(indicator_id)
+        self.planned[("exists", indicator_id)] = True
+        period, kind = str(entry["period"]), IndicatorKind(entry["kind"])
+        command = c.RecordIndicatorValue(
+            indicator_id=indicator_id if exists else None,
+            new_indicator_id=indicator_id,
+            org_unit_id=ids.unit_id(entry["unit"]),
+            name=entry["name"],
+            group=entry.get("group"),
+            measure=entry["measure"],
+            period=period,
+            kind=kind,
+            value=entry["value"],
+            reference_date=on,
+            printed=entry.get("printed"),
+        )
+        wanted = {
+            "value": entry["value"],
+            "printed": entry.get("printed") and clean(entry["printed"]),
+        }
+        key = ("indicator", indicator_id, period, kind, on)
+        held = self.held(key, Indicator, indicator_id, lambda i: i.point(period, kind, on))
+        what = f"indicator {entry['key']} {period} {kind.value} at {on}"
+        return self.decide(key, held, wanted, Plan("indicators", what, command, False))
 
 
-def entries(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for kind in ("units", "staffing", "budget", "tasks"):
+def facts(document: Document) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The document's facts in recording order; each point of an indicator is a fact."""
+    for kind in KINDS:
         for entry in document.get(kind, []):
-            yield kind, entry
+            if kind == "indicators":
+                series = {k: v for k, v in entry.items() if k != "points"}
+                for point in entry["points"]:
+                    yield kind, {**series, **point}
+            else:
+                yield kind, entry
 
 
 def count_facts(folder: Path) -> int:
-    return sum(
-        len(list(entries(tomllib.loads(p.read_text(encoding="utf-8")))))
-        for p in sorted(folder.glob("*.toml"))
-    )
+    return sum(len(list(facts(document))) for _, document in load_folder(folder))
 
 
 def _date(text: str) -> date:

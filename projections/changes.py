@@ -8,11 +8,12 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.budget import BudgetLine
+from domain.indicator import Indicator
 from domain.orgunit import OrgUnit
 from domain.task import Task
 
@@ -29,10 +30,20 @@ PUBLIC_TYPES: dict[type[Any], str] = {
     Task.Opened: "TaskOpened",
     Task.Recorded: "TaskRecorded",
     Task.Retracted: "TaskRecordRetracted",
+    Indicator.Opened: "IndicatorOpened",
+    Indicator.PointRecorded: "IndicatorValueRecorded",
+    Indicator.PointRetracted: "IndicatorValueRetracted",
 }
-SUBJECT_TYPES: dict[type[Any], str] = {OrgUnit: "OrgUnit", BudgetLine: "BudgetLine", Task: "Task"}
+SUBJECT_TYPES: dict[type[Any], str] = {
+    OrgUnit: "OrgUnit",
+    BudgetLine: "BudgetLine",
+    Task: "Task",
+    Indicator: "Indicator",
+}
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 PROVENANCE = {"actor", "reason", "source"}
+ALWAYS = date.min
+"""The valid date of facts that hold for as long as their subject exists (an indicator's name)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,35 @@ def facts_of(event: Aggregate.Event) -> list[Change]:
         return [Put("task", subject, event.valid_from, state)]
     if isinstance(event, Task.Retracted):
         return [Close("task", subject, event.valid_from)]
+    return indicator_facts(event)
+
+
+def indicator_facts(event: Aggregate.Event) -> list[Change]:
+    """An indicator's name, group and measure hold always; each point (period, kind) is a
+    subject of its own, so that a later reference date supersedes and the same date corrects."""
+    subject = event.originator_id
+    if isinstance(event, Indicator.Opened):
+        value = {"name": event.name, "group": event.group, "measure": event.measure}
+        return [Put("indicator.name", subject, ALWAYS, value)]
+    if isinstance(event, Indicator.PointRecorded):
+        point: dict[str, Any] = {
+            "indicator_id": str(subject),
+            "period": event.period,
+            "kind": event.kind,
+            "value": event.value,
+            "printed": event.printed,
+            "source": event.source,
+        }
+        key = point_id(subject, event.period, event.kind)
+        return [Put("indicator", key, event.reference_date, point)]
+    if isinstance(event, Indicator.PointRetracted):
+        key = point_id(subject, event.period, event.kind)
+        return [Close("indicator", key, event.reference_date)]
     return []
+
+
+def point_id(indicator_id: UUID, period: str, kind: str) -> UUID:
+    return uuid5(indicator_id, f"{period}:{kind}")
 
 
 def _str(value: Any) -> str | None:

@@ -3,7 +3,7 @@ is dropped and rebuilt from the log at start."""
 
 from __future__ import annotations
 
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+
+from domain.budget import ACCOUNTS
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class StaffingRowView:
     authorized: int | None
     current: int
     women: int | None
+    resolutions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,28 @@ class StaffingView:
     rows: list[StaffingRowView]
     sources: list[str]
     notes: list[str]
+    job_category: str | None = None
+    """Set on the part of a table that by_category gives."""
+
+    def by_category(self) -> list[StaffingView]:
+        """The table's subtotals by job category (소계), in the order of the rows; women only
+        where the rows give them (a unit-level figure cannot be split)."""
+        groups: dict[str, list[StaffingRowView]] = {}
+        for row in self.rows:
+            groups.setdefault(row.job_category, []).append(row)
+        return [
+            StaffingView(
+                reference_date=self.reference_date,
+                authorized=_sum_or_none(r.authorized for r in rows),
+                current=sum(r.current for r in rows),
+                women=_sum_or_none(r.women for r in rows),
+                rows=rows,
+                sources=self.sources,
+                notes=[],
+                job_category=category,
+            )
+            for category, rows in groups.items()
+        ]
 
 
 def _sum_or_none(values: Iterable[int | None]) -> int | None:
@@ -108,6 +134,7 @@ def roll_up_staffing(facts: list[tuple[date, dict[str, Any]]]) -> StaffingView |
             authorized=_sum_or_none(r["authorized"] for r in group),
             current=sum(r["current"] for r in group),
             women=_sum_or_none(r.get("women") for r in group),
+            resolutions=list(dict.fromkeys(r["resolution"] for r in group if r.get("resolution"))),
         )
         for key, group in series.items()
     ]
@@ -155,6 +182,24 @@ class BudgetView:
     budgeted: int
     executed: int | None
     lines: list[BudgetLineView]
+    account: str | None = None
+    """Set on the part of a budget that by_account gives."""
+
+    @property
+    def projects(self) -> int | None:
+        return _sum_or_none(line.projects for line in self.lines)
+
+    def by_account(self) -> list[BudgetView]:
+        """The budget's totals by account (일반회계, 특별회계, 기금; lines without one last)."""
+        groups: dict[str | None, list[BudgetLineView]] = {}
+        for line in sorted(self.lines, key=_account_order):
+            groups.setdefault(line.account, []).append(line)
+        parts = [roll_up_budget(self.fiscal_year, lines) for lines in groups.values()]
+        return [
+            dataclasses.replace(part, account=account)
+            for account, part in zip(groups, parts, strict=True)
+            if part is not None
+        ]
 
     @property
     def fully_reported(self) -> bool:
@@ -171,6 +216,10 @@ class BudgetView:
         if self.executed is None or not self.fully_reported or self.budgeted == 0:
             return None
         return self.executed / self.budgeted
+
+
+def _account_order(line: BudgetLineView) -> int:
+    return ACCOUNTS.index(line.account) if line.account in ACCOUNTS else len(ACCOUNTS)
 
 
 def roll_up_budget(fiscal_year: int, lines: list[BudgetLineView]) -> BudgetView | None:

@@ -104,3 +104,51 @@ def test_audit_follow_ups_and_tasks_taken_off_the_list(seoul: Live) -> None:
     assert len(majors_2019["orgUnit"]["tasks"]) == 5
     assert len(majors_2020["orgUnit"]["tasks"]) == 5
     assert all(t["status"] is None for t in majors_2020["orgUnit"]["tasks"])
+
+
+def test_a_row_resolved_by_the_totals_says_how(seoul: Live) -> None:
+    query = """query($id: ID!) { orgUnit(id: $id, asOf: "2020-04-20") {
+      staffing(includeDescendants: false) {
+        rows { jobCategory authorized current resolutions } } } }"""
+    unit = str(ids.unit_id("planning-office/organization"))
+    rows = seoul.data(query, {"id": unit})["orgUnit"]["staffing"]["rows"]
+    (operations,) = [r for r in rows if r["jobCategory"] == "관리운영직"]
+    assert (operations["authorized"], operations["current"]) == (1, 0)
+    assert "7/8" in operations["resolutions"][0]
+    (general,) = [r for r in rows if r["jobCategory"] == "일반직"]
+    assert general["resolutions"] == []
+
+
+def test_subtotals_by_category_and_by_account_as_printed(seoul: Live) -> None:
+    query = """query($id: ID!) { orgUnit(id: $id, asOf: "2020-04-20") {
+      staffing { authorized current women byCategory { jobCategory authorized current } }
+      budget(fiscalYear: 2020) { budgeted projects byAccount { account budgeted projects } } } }"""
+    unit = seoul.data(query, {"id": str(ids.unit_id("planning-office"))})["orgUnit"]
+    staffing, budget = unit["staffing"], unit["budget"]
+    assert (staffing["authorized"], staffing["current"], staffing["women"]) == (306, 289, 174)
+    assert [(p["jobCategory"], p["authorized"], p["current"]) for p in staffing["byCategory"]] == [
+        ("일반직", 256, 242),
+        ("임기제", 42, 38),
+        ("별정직", 1, 1),
+        ("관리운영직", 7, 8),
+    ]
+    assert (budget["budgeted"], budget["projects"]) == (1_610_029_000_000, 75)
+    assert [(p["account"], p["budgeted"] // 1_000_000) for p in budget["byAccount"]] == [
+        ("일반회계", 602_275),
+        ("특별회계", 76_032),
+        ("기금", 931_722),
+    ]
+
+
+def test_a_policy_target_series_as_printed(seoul: Live) -> None:
+    query = """query($id: ID!) { orgUnit(id: $id) { indicators {
+      name measure points { period kind value referenceDate } } } }"""
+    bureau = str(ids.unit_id("administration-bureau"))
+    indicators = {i["name"]: i for i in seoul.data(query, {"id": bureau})["orgUnit"]["indicators"]}
+    flexible = indicators["유연근무 확대"]
+    assert flexible["measure"] == "명"
+    assert [(p["period"], p["kind"], p["value"]) for p in flexible["points"]] == [
+        ("2012", "ACTUAL", 794),
+        ("2013", "TARGET", 1000),
+        ("2014", "TARGET", 2000),
+    ]

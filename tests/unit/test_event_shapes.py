@@ -55,6 +55,15 @@ RELEASED: dict[str, tuple[int, tuple[str, ...]]] = {
         ),
     ),
     "TaskRecordRetracted": (1, ("actor", "reason", "source", "valid_from")),
+    "IndicatorOpened": (1, ("actor", "reason", "source", "owner_id", "name", "group", "measure")),
+    "IndicatorValueRecorded": (
+        1,
+        ("actor", "reason", "source", "period", "kind", "value", "reference_date", "printed"),
+    ),
+    "IndicatorValueRetracted": (
+        1,
+        ("actor", "reason", "source", "period", "kind", "reference_date"),
+    ),
 }
 
 

@@ -247,3 +247,73 @@ def test_tree_unit_whose_parent_is_not_in_force_is_a_root() -> None:
     t = Tree({orphan.id: orphan})
     assert t.in_order() == [orphan]
     assert t.parent(orphan.id) is None
+
+
+def test_staffing_by_category_gives_the_printed_subtotals() -> None:
+    view = roll_up_staffing(
+        [
+            (
+                D1,
+                table(
+                    srow("g5", 2, 2, category="일반직"),
+                    srow("g6", 2, 2, category="일반직"),
+                    srow("s2", 1, 1, women=1, category="별정직"),
+                    srow("s5", 11, 11, women=4, category="별정직"),
+                    women=9,
+                ),
+            )
+        ]
+    )
+    assert view is not None
+    parts = {p.job_category: p for p in view.by_category()}
+    assert list(parts) == ["일반직", "별정직"]
+    assert (parts["일반직"].authorized, parts["일반직"].current, parts["일반직"].women) == (
+        4,
+        4,
+        None,
+    )
+    assert (parts["별정직"].authorized, parts["별정직"].current, parts["별정직"].women) == (
+        12,
+        12,
+        5,
+    )
+    assert view.job_category is None and parts["별정직"].reference_date == D1
+
+
+def test_resolutions_of_a_series_are_kept_once_each() -> None:
+    resolved = {**srow("m", 0, 1), "resolution": "printed '1 /'"}
+    view = roll_up_staffing(
+        [(D1, table(resolved)), (D2, table(srow("m", 1, 1))), (D3, table(resolved))]
+    )
+    assert view is not None
+    assert view.rows[0].resolutions == ["printed '1 /'"]
+
+
+def test_budget_by_account_in_the_order_of_the_documents() -> None:
+    lines = [
+        budget_line("무계정", 10, None, account=None),
+        budget_line("기금사업", 100, None, account="기금"),
+        budget_line("특별", 50, None, account="특별회계"),
+        budget_line("인건비", 1000, None),
+        budget_line("여비", 200, None),
+    ]
+    view = roll_up_budget(2023, lines)
+    assert view is not None
+    parts = view.by_account()
+    assert [(p.account, p.budgeted) for p in parts] == [
+        ("일반회계", 1200),
+        ("특별회계", 50),
+        ("기금", 100),
+        (None, 10),
+    ]
+    assert [line.item for line in parts[0].lines] == ["여비", "인건비"]
+
+
+def test_budget_projects_only_where_every_line_reports_them() -> None:
+    def line(projects: int | None) -> BudgetLineView:
+        return BudgetLineView(
+            uuid4(), uuid4(), 2023, D1, "일반회계", "a", 1, None, projects, None, None, None
+        )
+
+    assert roll_up_budget(2023, [line(3), line(0)]).projects == 3  # type: ignore[union-attr]
+    assert roll_up_budget(2023, [line(3), line(None)]).projects is None  # type: ignore[union-attr]
