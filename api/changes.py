@@ -22,11 +22,15 @@ class Change:
     change: strawberry.Private[FieldChange]
     event_views: strawberry.Private[list[Event]]
 
-    @strawberry.field(description="staffing, budget, task, org.name, org.parent or org.status.")
+    @strawberry.field(
+        description="staffing, budget, task, indicator, org.name, org.parent or org.status."
+    )
     def kind(self) -> str:
         return self.change.kind
 
-    @strawberry.field(description="The unit (staffing, org.*), budget line or task that changed.")
+    @strawberry.field(
+        description="The unit (staffing, org.*), budget line, task or indicator that changed."
+    )
     def subject_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.change.subject_id))
 
@@ -38,11 +42,15 @@ class Change:
     def owner_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.change.owner_id))
 
-    @strawberry.field(description="The unit's name, the line's item or the task's title.")
+    @strawberry.field(
+        description="The unit's name, the line's item, the task's title or the indicator's name."
+    )
     def label(self) -> str:
         return self.change.label
 
-    @strawberry.field(description="The staffing series (e.g. 일반직/5급); empty for other kinds.")
+    @strawberry.field(
+        description="The staffing series (e.g. 일반직/5급) or the indicator's point (e.g. 2013 TARGET); empty for other kinds."
+    )
     def key(self) -> str:
         return self.change.key
 

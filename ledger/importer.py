@@ -78,9 +78,9 @@ class Importer:
         return self.report
 
     def import_document(self, name: str, document: Document, dry_run: bool) -> None:
-        source = document["source"]["file"]
         self.report.files += 1
         for kind, entry in facts(document):
+            source = source_of(document, kind, entry)
             plan: Plan | None = getattr(self, kind)(entry)
             self.report.facts += 1
             if plan is not None:
@@ -266,6 +266,13 @@ def facts(document: Document) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield kind, {**series, **point}
             else:
                 yield kind, entry
+
+
+def source_of(document: Document, kind: str, entry: dict[str, Any]) -> str:
+    """The document, and where in it the fact is printed: "<file> § <section>"."""
+    file: str = document["source"]["file"]
+    section = entry.get("section") or document["source"].get("sections", {}).get(kind)
+    return f"{file} § {section}" if section else file
 
 
 def count_facts(folder: Path) -> int:

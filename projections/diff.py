@@ -13,9 +13,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "org.status": ("open",),
     "budget": ("account", "item", "budgeted", "executed", "projects"),
     "task": ("title", "status", "status_since", "number", "category", "responsible", "listed"),
+    "indicator": ("value", "printed"),
 }
 ROW_FIELDS = ("job_category", "grade", "authorized", "current", "women")
-SUBJECT_TYPES = {"budget": "BudgetLine", "task": "Task"}
+SUBJECT_TYPES = {"budget": "BudgetLine", "task": "Task", "indicator": "Indicator"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,15 @@ def flatten(kind: str, value: dict[str, Any] | None) -> dict[tuple[str, str], An
         flat[("", "women")] = value.get("women")
         flat[("", "note")] = value.get("note")
         return flat
+    if kind == "indicator":
+        point = f"{value['period']} {value['kind']}"
+        return {(point, f): value.get(f) for f in FIELDS[kind]}
     return {("", f): value.get(f) for f in FIELDS.get(kind, ())}
+
+
+def subject_of(fact: Fact) -> UUID:
+    """The subject a change is reported for: an indicator's point belongs to its indicator."""
+    return UUID(fact.value["indicator_id"]) if fact.kind == "indicator" else fact.subject_id
 
 
 def label_of(fact: Fact, names: dict[UUID, str]) -> str:
@@ -57,6 +66,8 @@ def label_of(fact: Fact, names: dict[UUID, str]) -> str:
         return str(fact.value.get("item", ""))
     if fact.kind == "task":
         return str(fact.value.get("title", ""))
+    if fact.kind == "indicator":
+        return names.get(subject_of(fact), "")
     return names.get(fact.owner_id, str(fact.owner_id))
 
 
@@ -67,6 +78,7 @@ def changes_between(
     positions: dict[tuple[str, UUID], tuple[int, ...]],
 ) -> list[FieldChange]:
     found: list[FieldChange] = []
+    names = {**names, **indicator_names(before, after)}
     for key in sorted(before.keys() | after.keys(), key=lambda k: (k[0], str(k[1]))):
         old_fact, new_fact = before.get(key), after.get(key)
         fact = new_fact or old_fact
@@ -79,7 +91,7 @@ def changes_between(
             found.append(
                 FieldChange(
                     kind=fact.kind,
-                    subject_id=fact.subject_id,
+                    subject_id=subject_of(fact),
                     subject_type=SUBJECT_TYPES.get(fact.kind, "OrgUnit"),
                     owner_id=fact.owner_id,
                     key=series,
@@ -91,3 +103,12 @@ def changes_between(
                 )
             )
     return found
+
+
+def indicator_names(*facts: dict[tuple[str, UUID], Fact]) -> dict[UUID, str]:
+    return {
+        fact.subject_id: str(fact.value["name"])
+        for in_force in facts
+        for fact in in_force.values()
+        if fact.kind == "indicator.name"
+    }

@@ -81,7 +81,7 @@ def test_changes_between_two_reports(seoul: Live) -> None:
         {
             "type": "StaffingRecorded",
             "validFrom": "2020-03-31",
-            "source": "001_8609ec9c98224de6.txt",
+            "source": "001_8609ec9c98224de6.txt § Ⅰ. 일반 현황 > 2. 인력 현황",
         }
     ]
 

@@ -24,6 +24,7 @@ from projections.changes import (
     subject_type,
     valid_date,
 )
+from projections.diff import Fact, changes_between
 
 EDITOR = Provenance("tester", "because", "src.pdf")
 DAY = date(2020, 1, 1)
@@ -241,3 +242,25 @@ def test_types_owner_and_valid_date() -> None:
     assert subject_type(opened) == "Task"
     assert public_type(opened) == "TaskOpened"
     assert valid_date(opened) is None
+
+
+def test_indicator_points_change_under_their_indicator() -> None:
+    indicator, unit = uuid4(), uuid4()
+    point = uuid4()
+    name = Fact("indicator.name", indicator, unit, {"name": "유연근무 확대", "measure": "명"})
+
+    def target(value: int) -> Fact:
+        data = {"indicator_id": str(indicator), "period": "2013", "kind": "TARGET", "value": value}
+        return Fact("indicator", point, unit, {**data, "printed": None})
+
+    before = {("indicator.name", indicator): name, ("indicator", point): target(1000)}
+    after = {**before, ("indicator", point): target(1200)}
+    (change,) = changes_between(before, after, {}, {("indicator", point): (7,)})
+    assert (change.subject_id, change.subject_type, change.label) == (
+        indicator,
+        "Indicator",
+        "유연근무 확대",
+    )
+    assert (change.key, change.field) == ("2013 TARGET", "value")
+    assert (change.old, change.new) == (1000, 1200)
+    assert change.positions == (7,)
