@@ -137,6 +137,10 @@ class RecordTaskInput:
     org_unit_id: strawberry.ID
     kind: TaskKind
     title: str
+    description: str | None = strawberry.field(
+        default=None,
+        description="The text in full, as printed, where title is a shorter form of it.",
+    )
     status: TaskStatus | None = None
     status_since: date | None = strawberry.field(
         default=None, description="The date the status holds since, where the source states it."
@@ -169,6 +173,7 @@ class RecordTaskInput:
             responsible=self.responsible,
             milestones=tuple({"when": m.when, "what": m.what} for m in self.milestones or []),
             expected_version=self.expected_version,
+            description=self.description,
         )
 
 

@@ -271,6 +271,12 @@ class Task:
     def title(self) -> str:
         return self.view.title
 
+    @strawberry.field(
+        description="The task's text in full, as printed, where the title is a shorter form of it (e.g. an audit demand); null otherwise."
+    )
+    def description(self) -> str | None:
+        return self.view.description
+
     @strawberry.field(description="Null where the source states no status.")
     def status(self) -> TaskStatus | None:
         return TaskStatus(self.view.status) if self.view.status else None

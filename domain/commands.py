@@ -116,6 +116,7 @@ class RecordTask(Command):
     milestones: tuple[dict[str, str], ...] = field(default_factory=tuple)
     expected_version: int | None = None
     new_task_id: UUID | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,11 @@ class Task(Aggregate):
             raise invalid("kind", kind.value, f"differs from the task's ({self.kind.value})")
 
     class Recorded(Event):
+        class_version = 2
+
         valid_from: date
         title: str
+        description: str | None
         status: str | None
         status_since: date | None
         number: int | None
@@ -83,12 +86,18 @@ class Task(Aggregate):
         listed: bool
         milestones: list[dict[str, str]]
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no description: a task recorded then has none."""
+            state["description"] = None
+
         def apply_to(self, task: Task) -> None:
             task.states.set(self.valid_from, self.state())
 
         def state(self) -> dict[str, Any]:
             return {
                 "title": self.title,
+                "description": self.description,
                 "status": self.status,
                 "status_since": self.status_since,
                 "number": self.number,
@@ -103,6 +112,7 @@ class Task(Aggregate):
         *,
         valid_from: date,
         title: str,
+        description: str | None,
         status: TaskStatus | None,
         status_since: date | None,
         number: int | None,
@@ -125,6 +135,7 @@ class Task(Aggregate):
             self.Recorded,
             valid_from=valid_from,
             title=required_text("title", title),
+            description=optional_text(description),
             status=status.value if status else None,
             status_since=status_since,
             number=number,

@@ -294,6 +294,7 @@ class Ledger(Application[UUID]):
         task.record(
             valid_from=command.valid_from,
             title=command.title,
+            description=command.description,
             status=command.status,
             status_since=command.status_since,
             number=command.number,

@@ -210,9 +210,11 @@ class Importer:
             number=entry.get("number"),
             responsible=entry.get("responsible"),
             milestones=tuple(entry.get("milestones", [])),
+            description=entry.get("description"),
         )
         wanted = {
             "title": clean(command.title),
+            "description": command.description and clean(command.description),
             "status": entry.get("status"),
             "status_since": command.status_since,
             "number": command.number,

@@ -12,7 +12,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "org.parent": ("parent_id",),
     "org.status": ("open",),
     "budget": ("account", "item", "budgeted", "executed", "projects"),
-    "task": ("title", "status", "status_since", "number", "category", "responsible", "listed"),
+    "task": (
+        "title",
+        "description",
+        "status",
+        "status_since",
+        "number",
+        "category",
+        "responsible",
+        "listed",
+    ),
     "indicator": ("value", "printed"),
 }
 ROW_FIELDS = ("job_category", "grade", "authorized", "current", "women")

@@ -147,6 +147,7 @@ def _task(subject_id: UUID, owner_id: UUID, history: list[asyncpg.Record]) -> Ta
         kind=latest["kind"],
         valid_from=history[-1]["valid_from"],
         title=latest["title"],
+        description=latest.get("description"),
         status=latest["status"],
         status_since=date.fromisoformat(min(stated)) if stated else None,
         number=latest["number"],

@@ -242,6 +242,7 @@ class TaskView:
     kind: str
     valid_from: date
     title: str
+    description: str | None
     status: str | None
     status_since: date | None
     number: int | None

@@ -140,6 +140,15 @@ def test_subtotals_by_category_and_by_account_as_printed(seoul: Live) -> None:
     ]
 
 
+def test_an_audit_demand_keeps_its_printed_text_under_a_short_title(seoul: Live) -> None:
+    query = """query($id: ID!) { orgUnit(id: $id, asOf: "2020-01-31") {
+      tasks(kind: AUDIT_FOLLOW_UP) { title description category } } }"""
+    items = seoul.data(query, {"id": MAYOR})["orgUnit"]["tasks"]
+    described = [t for t in items if t["description"]]
+    assert 0 < len(described) < len(items) == 37
+    assert all(len(t["title"]) <= 40 < len(t["description"]) for t in described)
+
+
 def test_a_policy_target_series_as_printed(seoul: Live) -> None:
     query = """query($id: ID!) { orgUnit(id: $id) { indicators {
       name measure points { period kind value referenceDate } } } }"""

@@ -145,6 +145,7 @@ def test_task_opened_recorded_retracted() -> None:
     task.record(
         valid_from=DAY,
         title="후속",
+        description=None,
         status=TaskStatus.COMPLETED,
         status_since=date(2019, 5, 1),
         number=3,
@@ -161,6 +162,7 @@ def test_task_opened_recorded_retracted() -> None:
         DAY,
         {
             "title": "후속",
+            "description": None,
             "status": "COMPLETED",
             "status_since": "2019-05-01",
             "number": 3,

@@ -38,13 +38,14 @@ RELEASED: dict[str, tuple[int, tuple[str, ...]]] = {
     "BudgetRecordRetracted": (1, ("actor", "reason", "source", "reference_date")),
     "TaskOpened": (1, ("actor", "reason", "source", "owner_id", "kind")),
     "TaskRecorded": (
-        1,
+        2,
         (
             "actor",
             "reason",
             "source",
             "valid_from",
             "title",
+            "description",
             "status",
             "status_since",
             "number",

@@ -25,6 +25,7 @@ def record(target: Task, **changes: Any) -> None:
     fields: dict[str, Any] = {
         "valid_from": DAY,
         "title": "청년 일자리",
+        "description": None,
         "status": TaskStatus.IN_PROGRESS,
         "status_since": None,
         "number": 1,
@@ -55,9 +56,11 @@ def test_record_keeps_the_whole_state() -> None:
         responsible="  ",
         listed=False,
         milestones=[{"when": " 4월 ", "what": " 착수 "}],
+        description=" 청년  일자리를  늘린다 ",
     )
     assert target.states.exactly(DAY) == {
         "title": "청년 일자리",
+        "description": "청년 일자리를 늘린다",
         "status": "IN_PROGRESS",
         "status_since": date(2023, 6, 1),
         "number": 2,
