@@ -17,7 +17,7 @@ from rich.table import Table
 from api.auth import ROLES, TOKENS_DDL, create_token
 from api.runtime import Runtime
 from ledger.checks import CheckError
-from ledger.importer import Importer, ImportReport, count_facts
+from ledger.importer import Importer, ImportReport, ImportStopped
 from ledger.settings import Settings
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "seoul"
@@ -48,11 +48,14 @@ def catch_up(runtime: Runtime) -> None:
 
 
 def import_folder(runtime: Runtime, folder: Path, dry_run: bool = False) -> None:
-    verb = "checking and planning" if dry_run else "importing"
-    with progress_bar() as bar:
-        task = bar.add_task(f"{verb} {folder}", total=count_facts(folder))
-        importer = Importer(runtime.ledger, on_fact=lambda: bar.advance(task))
-        report = importer.import_folder(folder, dry_run)
+    with console.status(f"checking {folder} against its printed totals, planning"):
+        importer = Importer(runtime.ledger)
+        report = importer.plan_folder(folder)
+    if not dry_run:
+        with progress_bar() as bar:
+            task = bar.add_task(f"recording {folder}", total=report.recorded)
+            importer.on_fact = lambda: bar.advance(task)
+            importer.record()
     if dry_run:
         for file, plan in report.plans:
             console.print(f"would record  {file}  {plan.what}{' (correction)' * plan.correction}")
@@ -102,6 +105,9 @@ def import_command(args: argparse.Namespace) -> None:
             catch_up(runtime)
     except CheckError as error:
         console.print(f"[red]nothing recorded:[/red] {error}", markup=True, highlight=False)
+        sys.exit(1)
+    except ImportStopped as error:
+        console.print(f"[red]import stopped:[/red] {error}", markup=True, highlight=False)
         sys.exit(1)
     finally:
         runtime.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from domain import commands as c
 from domain import ids
 from domain.budget import BudgetLine, check_account
+from domain.errors import DomainError
 from domain.indicator import Indicator, IndicatorKind
 from domain.names import clean
 from domain.orgunit import OrgUnit
@@ -25,11 +26,15 @@ from domain.provenance import Provenance
 from domain.staffing import make_row
 from domain.task import Task, TaskKind, TaskStatus, check_milestones
 from ledger.application import Ledger
-from ledger.checks import MONEY_UNITS, Document, load_folder, verify
+from ledger.checks import MONEY_UNITS, CheckError, Document, load_folder, verify
 
 ACTOR = "importer"
 KINDS = ("units", "staffing", "budget", "tasks", "indicators")
 A = TypeVar("A", bound=Aggregate)
+
+
+class ImportStopped(Exception):
+    """The ledger refused a fact of the folder; the facts before it are recorded."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Plan:
     what: str
     command: c.Command
     correction: bool
+    source: str | None = None
 
 
 @dataclass
@@ -70,25 +76,44 @@ class Importer:
         """What this import records, by fact: what a dry run reads instead of the ledger."""
 
     def import_folder(self, folder: Path, dry_run: bool = False) -> ImportReport:
-        """Check the folder, then record it (or, in a dry run, only plan it)."""
+        """Check the folder and plan every fact before recording any; then record the plan
+        (a dry run stops after planning)."""
+        self.plan_folder(folder)
+        if not dry_run:
+            self.record()
+        return self.report
+
+    def plan_folder(self, folder: Path) -> ImportReport:
+        """Check the printed totals and task lists, and plan what to record: CheckError, with
+        nothing recorded, where the folder cannot be imported."""
         documents = load_folder(folder)
         self.report.checks = len(verify(documents))
         for name, document in documents:
-            self.import_document(name, document, dry_run)
+            self.report.files += 1
+            for kind, entry in facts(document):
+                self.report.facts += 1
+                try:
+                    plan: Plan | None = getattr(self, kind)(entry)
+                except (KeyError, TypeError, ValueError, DomainError) as error:
+                    raise CheckError(f"{name}: {kind} {describe(entry)}: {error!r}") from error
+                if plan is not None:
+                    located = replace(plan, source=source_of(document, kind, entry))
+                    self.report.plans.append((name, located))
         return self.report
 
-    def import_document(self, name: str, document: Document, dry_run: bool) -> None:
-        self.report.files += 1
-        for kind, entry in facts(document):
-            source = source_of(document, kind, entry)
-            plan: Plan | None = getattr(self, kind)(entry)
-            self.report.facts += 1
-            if plan is not None:
-                self.report.plans.append((name, plan))
-                if not dry_run:
-                    reason = "re-import: transcription corrected" if plan.correction else "import"
-                    outcome = self.ledger.execute(plan.command, Provenance(ACTOR, reason, source))
-                    self.report.events.update(outcome.event_types)
+    def record(self) -> None:
+        """Record the plan in order. A fact the ledger refuses stops the import; what was
+        recorded before it stays, and importing again goes on from there."""
+        for done, (name, plan) in enumerate(self.report.plans):
+            reason = "re-import: transcription corrected" if plan.correction else "import"
+            try:
+                outcome = self.ledger.execute(plan.command, Provenance(ACTOR, reason, plan.source))
+            except DomainError as error:
+                raise ImportStopped(
+                    f"{name}: {plan.what}: {error}. The {done} facts before it are recorded; "
+                    "fix the file and import again to record the rest."
+                ) from error
+            self.report.events.update(outcome.event_types)
             if self.on_fact:
                 self.on_fact()
 
@@ -105,7 +130,7 @@ class Importer:
         self.planned[key] = wanted
         if held == wanted:
             return None
-        return Plan(plan.kind, plan.what, plan.command, held is not None)
+        return replace(plan, correction=held is not None)
 
     def exists(self, subject: UUID) -> bool:
         return ("exists", subject) in self.planned or self.ledger.exists(subject)
@@ -277,8 +302,13 @@ def source_of(document: Document, kind: str, entry: dict[str, Any]) -> str:
     return f"{file} § {section}" if section else file
 
 
-def count_facts(folder: Path) -> int:
-    return sum(len(list(facts(document))) for _, document in load_folder(folder))
+def describe(entry: dict[str, Any]) -> str:
+    """An entry as a reader finds it in its file."""
+    for name in ("key", "line", "unit"):
+        if name in entry:
+            when = entry.get("reference_date") or entry.get("valid_from") or ""
+            return f"{entry[name]} {when}".strip()
+    return "entry"
 
 
 def _date(text: str) -> date:

@@ -17,7 +17,7 @@ from domain import ids
 from domain.orgunit import OrgUnit
 from ledger.checks import CheckError
 from ledger.database import Database
-from ledger.importer import Importer
+from ledger.importer import Importer, ImportStopped
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = "001_8609ec9c98224de6.toml"
@@ -157,3 +157,35 @@ def test_a_corrected_figure_is_one_correction_the_ledger_remembers(
     assert [(p.what, p.correction) for _, p in report.plans] == [
         ("staffing of mayors-office at 2020-03-31", True)
     ]
+
+
+def test_an_entry_that_cannot_be_read_is_named_and_nothing_is_recorded(
+    runtime: Runtime, folder: Path
+) -> None:
+    edit(
+        folder,
+        'key = "mayor-council-communication"\nkind = "MAJOR_TASK"',
+        'key = "mayor-council-communication"\nkind = "MAJOR"',
+    )
+    with pytest.raises(
+        CheckError, match=f"{REPORT}: tasks mayor-council-communication 2020-03-31: ValueError"
+    ):
+        Importer(runtime.ledger).import_folder(folder)
+    assert log_size(runtime) == 0
+
+
+def test_a_fact_the_ledger_refuses_stops_the_import_and_the_next_goes_on(
+    runtime: Runtime, folder: Path
+) -> None:
+    task = 'key = "mayor-field-visits"\nkind = "MAJOR_TASK"'
+    late = f'{task}\nstatus = "IN_PROGRESS"\nstatus_since = "2020-04-30"'
+    edit(folder, task, late)
+    with pytest.raises(ImportStopped) as stopped:
+        Importer(runtime.ledger).import_folder(folder)
+    message = str(stopped.value)
+    assert f"{REPORT}: task mayor-field-visits from 2020-03-31: statusSince" in message
+    assert "The 5 facts before it are recorded" in message
+    assert log_size(runtime) == 2 + 1 + 2 * 2
+    edit(folder, late, task)
+    report = Importer(runtime.ledger).import_folder(folder)
+    assert report.by_kind() == {"tasks": (6, 0)}
