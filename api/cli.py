@@ -66,8 +66,8 @@ def import_summary(report: ImportReport, dry_run: bool) -> Table:
     verb = "would record" if dry_run else "recorded"
     table = Table(
         title=f"{report.files} files, {report.facts} facts, {report.checks} printed totals agree",
-        caption=f"{report.recorded} {verb}; {report.facts - report.recorded} of {report.facts} "
-        "facts unchanged (in the ledger already, or named earlier in the folder)",
+        caption=f"{report.recorded} {verb}; {report.unchanged} of {report.facts} facts unchanged "
+        "(in the ledger already, or named earlier in the folder)",
     )
     table.add_column("facts")
     table.add_column(verb, justify="right")

@@ -53,6 +53,8 @@ class ImportReport:
     files: int = 0
     facts: int = 0
     checks: int = 0
+    unchanged: int = 0
+    """Facts the ledger holds already (or the folder named before) with the same values."""
     plans: list[tuple[str, Plan]] = field(default_factory=list)
     events: Counter[str] = field(default_factory=Counter)
 
@@ -93,12 +95,12 @@ class Importer:
             for kind, entry in facts(document):
                 self.report.facts += 1
                 try:
-                    plan: Plan | None = getattr(self, kind)(entry)
+                    plans: list[Plan] = getattr(self, kind)(entry)
                 except (KeyError, TypeError, ValueError, DomainError) as error:
                     raise CheckError(f"{name}: {kind} {describe(entry)}: {error!r}") from error
-                if plan is not None:
-                    located = replace(plan, source=source_of(document, kind, entry))
-                    self.report.plans.append((name, located))
+                self.report.unchanged += not plans
+                source = source_of(document, kind, entry)
+                self.report.plans.extend((name, replace(p, source=source)) for p in plans)
         return self.report
 
     def record(self) -> None:
@@ -126,33 +128,60 @@ class Importer:
             return None
         return read(self.ledger.load(cls, subject, cls.__name__))
 
-    def decide(self, key: tuple[Any, ...], held: Any, wanted: Any, plan: Plan) -> Plan | None:
+    def decide(self, key: tuple[Any, ...], held: Any, wanted: Any, plan: Plan) -> list[Plan]:
         self.planned[key] = wanted
         if held == wanted:
-            return None
-        return replace(plan, correction=held is not None)
+            return []
+        return [replace(plan, correction=held is not None)]
 
     def exists(self, subject: UUID) -> bool:
         return ("exists", subject) in self.planned or self.ledger.exists(subject)
 
-    def units(self, entry: dict[str, Any]) -> Plan | None:
+    def units(self, entry: dict[str, Any]) -> list[Plan]:
+        """A unit's name and parent from valid_from on: registered when new, else renamed or
+        moved where they differ from what is in force on that date."""
         unit_id = ids.unit_id(entry["key"])
         on = _date(entry["valid_from"])
-        what = f"unit {entry['key']} ({entry['name']}) from {on}"
+        name = clean(entry["name"])
+        parent = ids.unit_id(entry["parent"]) if entry["parent"] else None
+        key = entry["key"]
         if not self.exists(unit_id):
-            parent = ids.unit_id(entry["parent"]) if entry["parent"] else None
             self.planned[("exists", unit_id)] = True
-            self.planned[("unit", unit_id, on)] = clean(entry["name"])
-            return Plan("units", what, c.RegisterOrgUnit(entry["name"], parent, on, unit_id), False)
-        held = self.held(("unit", unit_id, on), OrgUnit, unit_id, lambda u: u.names.exactly(on))
-        if held is None:
-            return None
-        command = c.RenameOrgUnit(unit_id, entry["name"], on)
-        return self.decide(
-            ("unit", unit_id, on), held, clean(entry["name"]), Plan("units", what, command, True)
-        )
+            self.planned[("unit.name", unit_id, on)] = name
+            self.planned[("unit.parent", unit_id, on)] = parent
+            command = c.RegisterOrgUnit(entry["name"], parent, on, unit_id)
+            return [Plan("units", f"unit {key} ({name}) from {on}", command, False)]
+        plans = []
+        held_name, named_then = self.unit_state("name", unit_id, on)
+        if held_name != name:
+            rename = c.RenameOrgUnit(unit_id, entry["name"], on)
+            plans.append(Plan("units", f"name of {key}: {name} from {on}", rename, named_then))
+        held_parent, placed_then = self.unit_state("parent", unit_id, on)
+        if held_parent != parent:
+            move = c.MoveOrgUnit(unit_id, parent, on)
+            where = entry["parent"] or "the top"
+            plans.append(
+                Plan("units", f"place of {key}: under {where} from {on}", move, placed_then)
+            )
+        self.planned[("unit.name", unit_id, on)] = name
+        self.planned[("unit.parent", unit_id, on)] = parent
+        return plans
 
-    def staffing(self, entry: dict[str, Any]) -> Plan | None:
+    def unit_state(self, field: str, unit_id: UUID, on: date) -> tuple[Any, bool]:
+        """The unit's name or parent in force on a date, from the ledger and this import's plan,
+        and whether a value is set on exactly that date."""
+        dated: dict[date, Any] = {}
+        if self.ledger.exists(unit_id):
+            unit = self.ledger.load(OrgUnit, unit_id, "unit")
+            timeline = unit.names if field == "name" else unit.parents
+            dated = {d: timeline.exactly(d) for d in timeline.dates()}
+        for planned_key, value in self.planned.items():
+            if planned_key[:2] == (f"unit.{field}", unit_id):
+                dated[planned_key[2]] = value
+        before = [d for d in dated if d <= on]
+        return (dated[max(before)] if before else None), on in dated
+
+    def staffing(self, entry: dict[str, Any]) -> list[Plan]:
         unit_id = ids.unit_id(entry["unit"])
         on = _date(entry["reference_date"])
         rows = tuple(
@@ -178,7 +207,7 @@ class Importer:
         plan = Plan("staffing", f"staffing of {entry['unit']} at {on}", command, False)
         return self.decide(key, held, wanted, plan)
 
-    def budget(self, entry: dict[str, Any]) -> Plan | None:
+    def budget(self, entry: dict[str, Any]) -> list[Plan]:
         line_key = f"{entry['line']}:{entry['fiscal_year']}"
         line_id = ids.budget_line_id(line_key)
         on = _date(entry["reference_date"])
@@ -216,7 +245,7 @@ class Importer:
         plan = Plan("budget", f"budget line {line_key} at {on}", command, False)
         return self.decide(key, held, wanted, plan)
 
-    def tasks(self, entry: dict[str, Any]) -> Plan | None:
+    def tasks(self, entry: dict[str, Any]) -> list[Plan]:
         task_id = ids.task_id(entry["key"])
         on = _date(entry["valid_from"])
         exists = self.exists(task_id)
@@ -254,7 +283,7 @@ class Importer:
             key, held, wanted, Plan("tasks", f"task {entry['key']} from {on}", command, False)
         )
 
-    def indicators(self, entry: dict[str, Any]) -> Plan | None:
+    def indicators(self, entry: dict[str, Any]) -> list[Plan]:
         indicator_id = ids.indicator_id(entry["key"])
         on = _date(entry["reference_date"])
         exists = self.exists(indicator_id)

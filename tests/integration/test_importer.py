@@ -189,3 +189,44 @@ def test_a_fact_the_ledger_refuses_stops_the_import_and_the_next_goes_on(
     edit(folder, late, task)
     report = Importer(runtime.ledger).import_folder(folder)
     assert report.by_kind() == {"tasks": (6, 0)}
+
+
+def unit_entry(key: str, name: str, parent: str, valid_from: str) -> str:
+    return (
+        f'[[units]]\nkey = "{key}"\nname = "{name}"\nparent = "{parent}"\n'
+        f'valid_from = "{valid_from}"\n'
+    )
+
+
+def test_a_later_report_renames_and_moves_a_unit_once(runtime: Runtime, tmp_path: Path) -> None:
+    source = '[source]\nfile = "{}.txt"\ntitle = "t"\npublished = "p"\nnotes = []\n'
+    (tmp_path / "a.toml").write_text(
+        source.format("a")
+        + unit_entry("hq", "본부", "", "2019-01-01")
+        + unit_entry("dept", "기획과", "hq", "2019-01-01")
+        + unit_entry("other", "총무과", "hq", "2019-01-01"),
+        encoding="utf-8",
+    )
+    (tmp_path / "b.toml").write_text(
+        source.format("b")
+        + unit_entry("hq", "본부", "", "2019-01-01")
+        + unit_entry("dept", "기획담당관", "other", "2020-01-01"),
+        encoding="utf-8",
+    )
+    planned = Importer(runtime.ledger).import_folder(tmp_path, dry_run=True)
+    assert [p.what for _, p in planned.plans][3:] == [
+        "name of dept: 기획담당관 from 2020-01-01",
+        "place of dept: under other from 2020-01-01",
+    ]
+    assert (planned.recorded, planned.unchanged) == (5, 1)
+    report = Importer(runtime.ledger).import_folder(tmp_path)
+    assert report.events == {
+        "OrgUnit.Registered": 3,
+        "OrgUnit.Renamed": 1,
+        "OrgUnit.Moved": 1,
+    }
+    unit = runtime.ledger.load(OrgUnit, ids.unit_id("dept"), "unit")
+    assert unit.names.at(date(2019, 6, 1)) == "기획과"
+    assert unit.names.at(date(2020, 6, 1)) == "기획담당관"
+    assert unit.parents.at(date(2020, 6, 1)) == ids.unit_id("other")
+    assert Importer(runtime.ledger).import_folder(tmp_path).plans == []
