@@ -76,6 +76,8 @@ class Importer:
         self.report = ImportReport()
         self.planned: dict[tuple[Any, ...], Any] = {}
         """What this import records, by fact: what a dry run reads instead of the ledger."""
+        self.created: set[UUID] = set()
+        self.unit_plans: dict[UUID, dict[str, dict[date, Any]]] = {}
 
     def import_folder(self, folder: Path, dry_run: bool = False) -> ImportReport:
         """Check the folder and plan every fact before recording any; then record the plan
@@ -134,8 +136,12 @@ class Importer:
             return []
         return [replace(plan, correction=held is not None)]
 
-    def exists(self, subject: UUID) -> bool:
-        return ("exists", subject) in self.planned or self.ledger.exists(subject)
+    def claim(self, subject: UUID) -> bool:
+        """Whether the subject exists, in the ledger or planned earlier in this import; from
+        now on it does."""
+        existed = subject in self.created or self.ledger.exists(subject)
+        self.created.add(subject)
+        return existed
 
     def units(self, entry: dict[str, Any]) -> list[Plan]:
         """A unit's name and parent from valid_from on: registered when new, else renamed or
@@ -145,41 +151,34 @@ class Importer:
         name = clean(entry["name"])
         parent = ids.unit_id(entry["parent"]) if entry["parent"] else None
         key = entry["key"]
-        if not self.exists(unit_id):
-            self.planned[("exists", unit_id)] = True
-            self.planned[("unit.name", unit_id, on)] = name
-            self.planned[("unit.parent", unit_id, on)] = parent
+        if not self.claim(unit_id):
+            self.unit_plans[unit_id] = {"name": {on: name}, "parent": {on: parent}}
             command = c.RegisterOrgUnit(entry["name"], parent, on, unit_id)
             return [Plan("units", f"unit {key} ({name}) from {on}", command, False)]
+        timelines = self.unit_timelines(unit_id)
         plans = []
-        held_name, named_then = self.unit_state("name", unit_id, on)
-        if held_name != name:
+        if in_force(timelines["name"], on) != name:
             rename = c.RenameOrgUnit(unit_id, entry["name"], on)
-            plans.append(Plan("units", f"name of {key}: {name} from {on}", rename, named_then))
-        held_parent, placed_then = self.unit_state("parent", unit_id, on)
-        if held_parent != parent:
+            named = on in timelines["name"]
+            plans.append(Plan("units", f"name of {key}: {name} from {on}", rename, named))
+        if in_force(timelines["parent"], on) != parent:
             move = c.MoveOrgUnit(unit_id, parent, on)
-            where = entry["parent"] or "the top"
-            plans.append(
-                Plan("units", f"place of {key}: under {where} from {on}", move, placed_then)
-            )
-        self.planned[("unit.name", unit_id, on)] = name
-        self.planned[("unit.parent", unit_id, on)] = parent
+            where = f"under {entry['parent']}" if parent else "at the top"
+            placed = on in timelines["parent"]
+            plans.append(Plan("units", f"place of {key}: {where} from {on}", move, placed))
+        timelines["name"][on] = name
+        timelines["parent"][on] = parent
         return plans
 
-    def unit_state(self, field: str, unit_id: UUID, on: date) -> tuple[Any, bool]:
-        """The unit's name or parent in force on a date, from the ledger and this import's plan,
-        and whether a value is set on exactly that date."""
-        dated: dict[date, Any] = {}
-        if self.ledger.exists(unit_id):
+    def unit_timelines(self, unit_id: UUID) -> dict[str, dict[date, Any]]:
+        """The unit's names and parents by date: the ledger's, then this import's plan."""
+        if unit_id not in self.unit_plans:
             unit = self.ledger.load(OrgUnit, unit_id, "unit")
-            timeline = unit.names if field == "name" else unit.parents
-            dated = {d: timeline.exactly(d) for d in timeline.dates()}
-        for planned_key, value in self.planned.items():
-            if planned_key[:2] == (f"unit.{field}", unit_id):
-                dated[planned_key[2]] = value
-        before = [d for d in dated if d <= on]
-        return (dated[max(before)] if before else None), on in dated
+            self.unit_plans[unit_id] = {
+                field: {day: timeline.exactly(day) for day in timeline.dates()}
+                for field, timeline in (("name", unit.names), ("parent", unit.parents))
+            }
+        return self.unit_plans[unit_id]
 
     def staffing(self, entry: dict[str, Any]) -> list[Plan]:
         unit_id = ids.unit_id(entry["unit"])
@@ -215,8 +214,7 @@ class Importer:
         scale = MONEY_UNITS[unit]
         printed = {"unit": unit, "budgeted": entry["budgeted"], "executed": entry.get("executed")}
         executed = entry.get("executed")
-        exists = self.exists(line_id)
-        self.planned[("exists", line_id)] = True
+        exists = self.claim(line_id)
         command = c.RecordBudgetLine(
             line_id=line_id if exists else None,
             new_line_id=line_id,
@@ -248,8 +246,7 @@ class Importer:
     def tasks(self, entry: dict[str, Any]) -> list[Plan]:
         task_id = ids.task_id(entry["key"])
         on = _date(entry["valid_from"])
-        exists = self.exists(task_id)
-        self.planned[("exists", task_id)] = True
+        exists = self.claim(task_id)
         command = c.RecordTask(
             task_id=task_id if exists else None,
             new_task_id=task_id,
@@ -286,8 +283,7 @@ class Importer:
     def indicators(self, entry: dict[str, Any]) -> list[Plan]:
         indicator_id = ids.indicator_id(entry["key"])
         on = _date(entry["reference_date"])
-        exists = self.exists(indicator_id)
-        self.planned[("exists", indicator_id)] = True
+        exists = self.claim(indicator_id)
         period, kind = str(entry["period"]), IndicatorKind(entry["kind"])
         command = c.RecordIndicatorValue(
             indicator_id=indicator_id if exists else None,
@@ -322,6 +318,12 @@ def facts(document: Document) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield kind, {**series, **point}
             else:
                 yield kind, entry
+
+
+def in_force(dated: dict[date, Any], on: date) -> Any:
+    """The value of the latest date on or before on, or None."""
+    before = [day for day in dated if day <= on]
+    return dated[max(before)] if before else None
 
 
 def source_of(document: Document, kind: str, entry: dict[str, Any]) -> str:

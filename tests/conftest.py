@@ -4,9 +4,12 @@ a fresh database per test, and the ledger's runtime on it."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -33,8 +36,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgConfig]:
     yield database.config
 
 
-@pytest.fixture
-def database(server: PgConfig) -> Iterator[Database]:
+@contextmanager
+def fresh_database(server: PgConfig) -> Iterator[Database]:
+    """A database of its own on the server, dropped afterwards."""
     config = server.with_dbname(f"t_{uuid.uuid4().hex[:12]}")
     ensure_database(config)
     yield Database(config)
@@ -44,6 +48,12 @@ def database(server: PgConfig) -> Iterator[Database]:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config.dbname))
         )
+
+
+@pytest.fixture
+def database(server: PgConfig) -> Iterator[Database]:
+    with fresh_database(server) as database:
+        yield database
 
 
 @pytest.fixture
@@ -66,3 +76,22 @@ def register(
 
 def staffing_rows(current: int, authorized: int | None = None) -> tuple[c.StaffingRowInput, ...]:
     return (c.StaffingRowInput("일반직", "5급", authorized, current),)
+
+
+def run_cli(
+    *args: str, env: dict[str, str | None], check: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`govledger ARGS` in a process of its own, as a user runs it, with these environment
+    variables set (None unsets one)."""
+    environment = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
+    for name in (k for k, v in env.items() if v is None):
+        environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )

@@ -3,9 +3,7 @@ restarts, and stopped by the last process to leave."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,22 +11,14 @@ import psycopg
 
 from ledger.database import start_embedded
 from ledger.settings import PgConfig
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def govledger(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOVLEDGER_DATA_DIR": str(data_dir)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    env = {"GOVLEDGER_DATA_DIR": str(data_dir), "DATABASE_URL": None}
+    return run_cli(*args, env=env, check=True, timeout=120)
 
 
 def count_events(config: PgConfig) -> int:

@@ -3,10 +3,8 @@ re-import, one correction per changed cell, dry runs, and the command line."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from domain.orgunit import OrgUnit
 from ledger.checks import CheckError
 from ledger.database import Database
 from ledger.importer import Importer, ImportStopped
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = "001_8609ec9c98224de6.toml"
@@ -115,15 +114,7 @@ def test_a_list_that_drops_a_task_silently_is_refused(runtime: Runtime, folder: 
 
 
 def govledger(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database.config.url(), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(*args, env={"DATABASE_URL": database.config.url(), "COLUMNS": "200"})
 
 
 def test_the_command_line_dry_run_then_import_then_a_failing_total(

@@ -7,15 +7,12 @@ figure is right only if the ledger gives it back after import and projection."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from api.auth import Principal
 from api.context import Context, Services
@@ -23,9 +20,9 @@ from api.runtime import Runtime
 from api.schema import schema
 from domain import ids
 from ledger.checks import MONEY_UNITS, load_folder
-from ledger.database import Database, ensure_database
 from ledger.importer import Importer
 from ledger.settings import PgConfig
+from tests.conftest import fresh_database
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "seoul"
 CHECKS = [
@@ -68,17 +65,12 @@ def test_every_report_keeps_its_printed_totals() -> None:
 
 @pytest.fixture(scope="module")
 def seoul_runtime(server: PgConfig) -> Iterator[Runtime]:
-    config = server.with_dbname(f"t_{uuid.uuid4().hex[:12]}")
-    ensure_database(config)
-    runtime = Runtime(database=Database(config))
-    Importer(runtime.ledger).import_folder(DATA)
-    runtime.catch_up()
-    yield runtime
-    runtime.close()
-    admin = server.with_dbname("postgres").psycopg_kwargs()
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        conn.execute(drop.format(sql.Identifier(config.dbname)))
+    with fresh_database(server) as database:
+        runtime = Runtime(database=database)
+        Importer(runtime.ledger).import_folder(DATA)
+        runtime.catch_up()
+        yield runtime
+        runtime.close()
 
 
 @pytest.fixture(scope="module")
