@@ -102,7 +102,16 @@ class Ledger(Application[UUID]):
                 time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
             if idempotency_key and (earlier := self._replay(provenance, idempotency_key, digest)):
                 return earlier
-            subject = self.decide(command, provenance)
+            try:
+                subject = self.decide(command, provenance)
+            except Conflict:
+                # The same request, sent again, may have been recorded since the check above:
+                # its version is then the one this request's expectedVersion finds stale.
+                if idempotency_key and (
+                    earlier := self._replay(provenance, idempotency_key, digest)
+                ):
+                    return earlier
+                raise
             key = idempotency_key and IdempotencyRecord(
                 provenance.actor,
                 idempotency_key,

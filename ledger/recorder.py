@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -68,7 +68,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         self.insert_key_statement = SQL(
             "INSERT INTO {schema}.{keys} "
             "(scope, key, request_hash, subject_id, subject_type, version) "
-            "VALUES (%s, %s, %s, %s, %s, %s)"
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING key"
         ).format(schema=schema, keys=self.idempotency_table)
         self.select_key_statement = SQL(
             "SELECT * FROM {schema}.{keys} WHERE scope = %s AND key = %s"
@@ -94,6 +94,10 @@ class LedgerRecorder(PostgresApplicationRecorder):
                     record.version,
                 ),
             )
+            # Fetched at once: a key taken by a concurrent writer is then always this
+            # IntegrityError, never a pipeline aborted later on.
+            if curs.fetchone() is None:
+                raise IntegrityError(f"idempotency key {record.key!r} is already recorded")
         super()._insert_events(curs, stored_events, **kwargs)
 
     def find_idempotency(self, scope: str, key: str) -> IdempotencyRecord | None:
