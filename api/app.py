@@ -17,7 +17,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from api.auth import authenticate
 from api.context import Context, Services
 from api.errors import Unauthenticated
 from api.runtime import Runtime
@@ -49,8 +48,8 @@ class BearerAuth:
         if scope["type"] == "http":
             header = dict(scope["headers"]).get(b"authorization")
             try:
-                async with self.services["current"].pool.acquire() as conn:
-                    principal = await authenticate(conn, header.decode() if header else None)
+                tokens = self.services["current"].tokens
+                principal = await tokens.authenticate(header.decode() if header else None)
             except Unauthenticated as error:
                 body = {
                     "data": None,

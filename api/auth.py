@@ -1,15 +1,23 @@
-"""Bearer tokens: stored hashed, each with a name (the actor of what it records) and a role."""
+"""Bearer tokens: stored hashed, each with a name (the actor of what it records) and a role.
+A process keeps the principals of the tokens it has seen, so that checking a token costs no
+query; revoking one NOTIFYs every process to forget it at once."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 
+import asyncpg
+
 from api.errors import Forbidden, Unauthenticated
+from projections.listener import Listener
 from projections.queries import Conn
 
 ROLES = ("reader", "editor", "admin")
+REVOKED_CHANNEL = "govledger_token_revoked"
+CACHED_TOKENS = 10_000
 WRITERS = ("editor", "admin")
 
 TOKENS_DDL = """
@@ -53,20 +61,77 @@ async def create_token(conn: Conn, name: str, role: str) -> str:
     return token
 
 
-async def authenticate(conn: Conn, authorization: str | None) -> Principal | None:
-    """The principal of an Authorization header; None without one; a bad one is refused."""
+def parse_authorization(authorization: str | None) -> str | None:
+    """The hash of the bearer token of an Authorization header; None without one."""
     if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization must be 'Bearer <token>'")
+    return hash_token(token.strip())
+
+
+async def find_principal(conn: Conn, token_hash: str) -> Principal | None:
     row = await conn.fetchrow(
         "SELECT name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-        hash_token(token.strip()),
+        token_hash,
     )
-    if row is None:
-        raise Unauthenticated("the bearer token is unknown or revoked")
-    return Principal(row["name"], row["role"])
+    return None if row is None else Principal(row["name"], row["role"])
+
+
+async def revoke_tokens(conn: Conn, name: str) -> int:
+    """Revoke every live token of a name; every process forgets them at once."""
+    rows = await conn.fetch(
+        "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL "
+        "RETURNING token_hash",
+        name,
+    )
+    for row in rows:
+        await conn.execute("SELECT pg_notify($1, $2)", REVOKED_CHANNEL, row["token_hash"])
+    return len(rows)
+
+
+class TokenCache:
+    """The principals of tokens this process has seen, by hash. Forgets a token when it is
+    revoked (NOTIFY), and everything when the LISTEN connection was lost (a revocation may have
+    gone unheard). Unknown tokens are not remembered: each costs a query, and is refused."""
+
+    def __init__(self, pool: asyncpg.Pool, listener: Listener) -> None:
+        self.pool = pool
+        self._known: OrderedDict[str, Principal] = OrderedDict()
+        self._revocations = 0
+        listener.on(REVOKED_CHANNEL, self.forget, reopened=self.forget_all)
+        self.listener = listener
+
+    def forget(self, token_hash: str) -> None:
+        self._revocations += 1
+        self._known.pop(token_hash, None)
+
+    def forget_all(self) -> None:
+        self._revocations += 1
+        self._known.clear()
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """The principal of an Authorization header; None without one; a bad one is refused."""
+        token_hash = parse_authorization(authorization)
+        if token_hash is None:
+            return None
+        principal = self._known.get(token_hash)
+        if principal is None or not self.listener.connected:
+            revocations = self._revocations
+            async with self.pool.acquire() as conn:
+                principal = await find_principal(conn, token_hash)
+            if principal is None:
+                raise Unauthenticated("the bearer token is unknown or revoked")
+            if revocations == self._revocations:  # none heard while the query ran
+                self._remember(token_hash, principal)
+        return principal
+
+    def _remember(self, token_hash: str, principal: Principal) -> None:
+        self._known[token_hash] = principal
+        self._known.move_to_end(token_hash)
+        while len(self._known) > CACHED_TOKENS:
+            self._known.popitem(last=False)
 
 
 def require_writer(principal: Principal | None) -> Principal:

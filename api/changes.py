@@ -13,7 +13,7 @@ from strawberry.types import Info
 from api.context import ctx
 from api.errors import BadInput
 from api.events import Event
-from projections import queries
+from projections import queries, units
 from projections.diff import FieldChange, changes_between
 
 
@@ -79,11 +79,10 @@ async def unit_changes(
     if start > end:
         raise BadInput(f"from: {start} is after to: {end}")
     context = ctx(info)
-    before_tree, after_tree = await context.tree(start, known_at), await context.tree(end, known_at)
-    owners = list(dict.fromkeys(before_tree.subtree(unit) + after_tree.subtree(unit)))
-    names = {u.id: u.name for u in before_tree.units.values()}
-    names.update({u.id: u.name for u in after_tree.units.values()})
     async with context.pool.acquire() as conn:
+        trees = [(await units.subtrees(conn, [unit], day, known_at))[unit] for day in (start, end)]
+        owners = list(dict.fromkeys(trees[0].subtree(unit) + trees[1].subtree(unit)))
+        names = {u.id: u.name for tree in trees for u in tree.units.values()}
         before = await queries.facts_in_force(conn, owners, start, known_at)
         after = await queries.facts_in_force(conn, owners, end, known_at)
         positions = await queries.positions_between(conn, owners, start, end, known_at)

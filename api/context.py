@@ -1,23 +1,24 @@
-"""What every resolver reaches: the services of the process and a per-request reader that
-settles the time axes once and caches the tree it reads."""
+"""What every resolver reaches: the services of the process, and per request the principal, the
+request's loaders, and the time axes settled once against the safe time S of the moment the
+request arrived. The context also notes what the answer depends on besides the document and
+its variables (S, today's date), which decides how it may be cached (api/cache.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from strawberry.types import Info
 
-from api.auth import Principal
-from api.errors import BadInput
+from api.auth import Principal, TokenCache
+from api.errors import BadInput, Unavailable
+from api.loaders import Loaders
 from ledger.application import Ledger
-from projections import queries
-from projections.freshness import Freshness
-from projections.views import Tree
+from projections.freshness import CLOCK_SKEW, Freshness
+from projections.staffing import Labels
 
 SEOUL = timezone(timedelta(hours=9))
 
@@ -32,40 +33,89 @@ class Services:
     pool: asyncpg.Pool
     ledger: Ledger
     freshness: Freshness
+    tokens: TokenCache
+    labels: Labels
+
+    def decode(self, stored: Any) -> Any:
+        return self.ledger.mapper.to_domain_event(stored)
 
 
-@dataclass
 class Context:
-    services: Services
-    principal: Principal | None = None
-    _moments: dict[datetime | None, datetime] = field(default_factory=dict)
-    _trees: dict[tuple[date, datetime], asyncio.Future[Tree]] = field(default_factory=dict)
+    def __init__(self, services: Services, principal: Principal | None = None) -> None:
+        self.services = services
+        self.principal = principal
+        self.safe_time = services.freshness.safe_time
+        self.today = today()
+        self.loaders = self.new_loaders()
+        self.depends_on_now = False
+        """The answer is for S (a read without knownAt, or of the current state)."""
+        self.depends_on_today = False
+        """The answer is for today's date (a read without asOf)."""
+        self.cacheable = True
+        """False once the answer depends on something no cache key names (a wait, a write)."""
+        self._moments: dict[datetime | None, datetime] = {}
+
+    def new_loaders(self) -> Loaders:
+        """Loaders cache what they read: a long-lived operation (a subscription) takes new
+        ones now and then."""
+        services = self.services
+        return Loaders(services.pool, services.labels, services.ledger.events_table)
 
     @property
     def pool(self) -> asyncpg.Pool:
         return self.services.pool
 
+    def as_of(self, asked: date | None) -> date:
+        if asked is not None:
+            return asked
+        self.depends_on_today = True
+        return self.today
+
     async def known_at(self, asked: datetime | None) -> datetime:
+        """The knownAt to answer for: asked, once S has reached it; S without one."""
         if asked is not None and asked.tzinfo is None:
             raise BadInput(f"knownAt: {asked.isoformat()!r} needs a UTC offset")
-        if asked not in self._moments:
-            self._moments[asked] = await self.services.freshness.settle(asked)
-        return self._moments[asked]
+        moment = self._moments.get(asked)
+        if moment is None:
+            moment = self._moments[asked] = self._settled(asked) or await self._wait(asked)
+        return moment
+
+    def _settled(self, asked: datetime | None) -> datetime | None:
+        safe = self.safe_time
+        if safe is None:
+            return None
+        if asked is not None and asked <= safe:
+            return asked
+        if asked is None or asked > datetime.now(UTC) + CLOCK_SKEW:
+            self.depends_on_now = True
+            return safe
+        return None
+
+    async def _wait(self, asked: datetime | None) -> datetime:
+        """A knownAt just past (or no S yet): wait for the projector to reach it."""
+        try:
+            moment = await self.services.freshness.settle(asked)
+        except LookupError as error:
+            raise Unavailable(f"{error}; query again shortly") from None
+        if asked is None or moment != asked:
+            self.cacheable = False
+        return moment
+
+    async def after_write(self) -> datetime:
+        """S as it stands after a mutation waited for it; reads without knownAt use it."""
+        self.safe_time = self.services.freshness.safe_time
+        self.cacheable = False
+        self._moments.pop(None, None)
+        return await self.known_at(None)
+
+    def current(self) -> None:
+        """Note that the answer shows the current state (versions, the log's head)."""
+        self.depends_on_now = True
 
     async def version(self, subject_id: UUID) -> int:
         """A subject's current version, for expectedVersion."""
-        async with self.pool.acquire() as conn:
-            return (await queries.versions(conn, [subject_id])).get(subject_id, 0)
-
-    async def tree(self, as_of: date, known_at: datetime) -> Tree:
-        key = (as_of, known_at)
-        if key not in self._trees:
-            self._trees[key] = asyncio.ensure_future(self._load_tree(as_of, known_at))
-        return await self._trees[key]
-
-    async def _load_tree(self, as_of: date, known_at: datetime) -> Tree:
-        async with self.pool.acquire() as conn:
-            return await queries.load_tree(conn, as_of, known_at)
+        self.current()
+        return await self.loaders.version(subject_id)
 
 
 def ctx(info: Info[Any, Any]) -> Context:

@@ -7,8 +7,10 @@ from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from api import cursors
+from api.context import ctx
 from projections.views import EventPage, EventView
 
 
@@ -64,9 +66,10 @@ class Event:
     def source(self) -> str | None:
         return self.view.source
 
-    @strawberry.field
-    def data(self) -> JSON:
-        return cast(JSON, self.view.data)
+    @strawberry.field(description="The event's own fields, as recorded (camelCase).")
+    async def data(self, info: Info) -> JSON:
+        services = ctx(info).services
+        return cast(JSON, await ctx(info).loaders.event_data(self.view.position, services.decode))
 
 
 @strawberry.type

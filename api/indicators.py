@@ -106,10 +106,9 @@ class Indicator:
 
 
 async def unit_indicators(
-    info: Info, unit_ids: list[UUID], as_of: date, known_at: datetime
+    info: Info, unit_ids: tuple[UUID, ...], as_of: date, known_at: datetime
 ) -> list[Indicator]:
-    async with ctx(info).pool.acquire() as conn:
-        found = await indicators.indicators_of(conn, unit_ids, as_of, known_at)
+    found = await ctx(info).loaders.indicators(as_of, known_at, unit_ids)
     return [Indicator(view=view, as_of=as_of, known_at=known_at) for view in found]
 
 

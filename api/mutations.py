@@ -127,7 +127,9 @@ async def carry_out(info: Info, input: MutationInput) -> Done:
         )
     async with context.pool.acquire() as conn:
         views = await queries.events_at(conn, positions)
-    return Done(command, outcome, [Event(view=v) for v in views], await context.known_at(None))
+    if views and not await freshness.wait_for_time(max(v.recorded_at for v in views)):
+        raise Unavailable("recorded, but the read model's safe time lags; query again shortly")
+    return Done(command, outcome, [Event(view=v) for v in views], await context.after_write())
 
 
 async def unit_changed(info: Info, input: MutationInput, on: date) -> OrgUnitPayload:
@@ -166,10 +168,9 @@ class Mutation:
     ) -> RecordStaffingPayload:
         done = await carry_out(info, input)
         command = done.command
-        async with ctx(info).pool.acquire() as conn:
-            view = await queries.staffing(
-                conn, [command.org_unit_id], command.reference_date, done.known_at
-            )
+        view = await ctx(info).loaders.staffing(
+            command.reference_date, done.known_at, (command.org_unit_id,)
+        )
         if view is None:
             raise NotFound(
                 f"orgUnitId: no staffing of {command.org_unit_id} on {command.reference_date}"

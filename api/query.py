@@ -8,12 +8,12 @@ import strawberry
 from strawberry.types import Info
 
 from api import cursors
-from api.context import ctx, today
+from api.context import ctx
 from api.events import EventConnection, EventFilter
 from api.ids import parse_id
 from api.indicators import Indicator, find_indicator
 from api.types import OrgUnit
-from projections import queries
+from projections import queries, units
 
 
 def filter_args(filter: EventFilter | None) -> dict[str, object]:
@@ -36,10 +36,11 @@ class Query:
     async def org_units(
         self, info: Info, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[OrgUnit]:
-        moment = await ctx(info).known_at(known_at)
-        day = as_of or today()
-        tree = await ctx(info).tree(day, moment)
-        return [OrgUnit(view=unit, as_of=day, known_at=moment) for unit in tree.in_order()]
+        context = ctx(info)
+        moment, day = await context.known_at(known_at), context.as_of(as_of)
+        async with context.pool.acquire() as conn:
+            tree = await units.every_unit(conn, day, moment)
+        return [OrgUnit.of(unit, day, moment) for unit in tree.in_order()]
 
     @strawberry.field
     async def org_unit(
@@ -50,7 +51,7 @@ class Query:
         known_at: datetime | None = None,
     ) -> OrgUnit | None:
         moment = await ctx(info).known_at(known_at)
-        return await OrgUnit.find(info, id, as_of or today(), moment)
+        return await OrgUnit.find(info, id, ctx(info).as_of(as_of), moment)
 
     @strawberry.field(
         description="An indicator with its points in force at asOf (default today), as recorded by knownAt; null when it has none then."
@@ -63,7 +64,7 @@ class Query:
         known_at: datetime | None = None,
     ) -> Indicator | None:
         moment = await ctx(info).known_at(known_at)
-        return await find_indicator(info, id, as_of or today(), moment)
+        return await find_indicator(info, id, ctx(info).as_of(as_of), moment)
 
     @strawberry.field(
         description="The global event log in recorded order: the auditors' and integrations' view."
@@ -77,6 +78,7 @@ class Query:
     ) -> EventConnection:
         start, size = cursors.decode(after), cursors.page_size(first)
         args = filter_args(filter)
+        ctx(info).current()
         async with ctx(info).pool.acquire() as conn:
             page = await queries.events(conn, after=start, first=size, **args)  # type: ignore[arg-type]
         return EventConnection.of(page, start)

@@ -7,18 +7,25 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import psycopg
 
-from api.auth import TOKENS_DDL
+from api.auth import TOKENS_DDL, TokenCache
 from api.context import Services
 from ledger.application import Ledger
 from ledger.database import Database, open_database
 from ledger.settings import Settings
 from projections.freshness import Freshness
+from projections.listener import Listener
 from projections.projector import Progress, Projector
+from projections.safe_time import SafeTimeBoard
+from projections.staffing import Labels
+
+SAFE_TIME_FILE = "GOVLEDGER_SAFE_TIME_FILE"
+"""Set by `govledger serve --workers N` for its workers: where they share the safe time."""
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,7 @@ class Runtime:
             connect=self.connect,
             events_table=self.ledger.events_table,
             decode=self.ledger.mapper.to_domain_event,
+            barrier=self.ledger.ledger_recorder.barrier,
             batch_size=int(os.environ.get("GOVLEDGER_PROJECTOR_BATCH", "1000")),
         )
         self._stop = threading.Event()
@@ -66,15 +74,22 @@ class Runtime:
         pool = await asyncpg.create_pool(**kwargs, min_size=1, max_size=10, init=_init_connection)
         assert pool is not None
         await pool.execute(TOKENS_DDL)
-        freshness = Freshness(pool, self.ledger.events_table)
-        await freshness.start(kwargs)
-        self.services = Services(pool=pool, ledger=self.ledger, freshness=freshness)
+        listener = Listener(kwargs)
+        shared = os.environ.get(SAFE_TIME_FILE)
+        board = SafeTimeBoard(Path(shared) if shared else None)
+        freshness = Freshness(pool, listener, board)
+        tokens = TokenCache(pool, listener)
+        await listener.start()
+        await freshness.refresh()
+        self.services = Services(pool, self.ledger, freshness, tokens, Labels())
+        self._listener, self._board = listener, board
         return self.services
 
     async def close_services(self) -> None:
         if self.services is not None:
-            await self.services.freshness.stop()
+            await self._listener.stop()
             await self.services.pool.close()
+            self._board.close()
             self.services = None
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ class Subscription:
         while True:
             async with context.pool.acquire() as conn:
                 page = await queries.events(conn, after=position, first=cursors.MAX_PAGE, **args)  # type: ignore[arg-type]
+            context.loaders = context.new_loaders()
             for view in page.events:
                 position = view.position
                 yield Event(view=view)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -15,7 +16,6 @@ from api.ids import parse_id
 from api.indicators import Indicator, unit_indicators
 from api.records import Budget, Staffing, Task
 from domain.task import TaskKind
-from projections import queries
 from projections.views import UnitView, roll_up_budget
 
 if TYPE_CHECKING:
@@ -25,8 +25,24 @@ if TYPE_CHECKING:
 @strawberry.type
 class OrgUnit:
     view: strawberry.Private[UnitView]
+    id: strawberry.ID
+    name: str = strawberry.field(
+        description="As in force at asOf, spaces of the source removed (기획담당관, not 기 획 담 당 관)."
+    )
+    valid_from: date = strawberry.field(description="The date from which this unit exists.")
     as_of: date
     known_at: datetime
+
+    @classmethod
+    def of(cls, view: UnitView, as_of: date, known_at: datetime) -> OrgUnit:
+        return cls(
+            view=view,
+            id=strawberry.ID(str(view.id)),
+            name=view.name,
+            valid_from=view.valid_from,
+            as_of=as_of,
+            known_at=known_at,
+        )
 
     @classmethod
     async def load(cls, info: Info, unit_id: object, as_of: date, known_at: datetime) -> OrgUnit:
@@ -35,46 +51,31 @@ class OrgUnit:
         found = await cls.find(info, unit_id, as_of, known_at)
         if found is not None:
             return found
-        async with ctx(info).pool.acquire() as conn:
-            view = await queries.unit_as_last_recorded(conn, parse_id(unit_id), known_at)
+        view = await ctx(info).loaders.last_recorded(known_at, parse_id(unit_id))
         assert view is not None, unit_id
-        return cls(view=view, as_of=as_of, known_at=known_at)
+        return cls.of(view, as_of, known_at)
 
     @classmethod
     async def find(
         cls, info: Info, unit_id: object, as_of: date, known_at: datetime
     ) -> OrgUnit | None:
-        tree = await ctx(info).tree(as_of, known_at)
-        view = tree.get(parse_id(unit_id)) if parse_id(unit_id, strict=False) else None
-        return cls(view=view, as_of=as_of, known_at=known_at) if view else None
+        found = parse_id(unit_id, strict=False)
+        view = await ctx(info).loaders.unit(as_of, known_at, found) if found else None
+        return cls.of(view, as_of, known_at) if view else None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.view.id))
-
-    @strawberry.field(
-        description="As in force at asOf, spaces of the source removed (기획담당관, not 기 획 담 당 관)."
-    )
-    def name(self) -> str:
-        return self.view.name
+    async def _subtree(self, info: Info) -> tuple[UUID, ...]:
+        return await ctx(info).loaders.subtree(self.as_of, self.known_at, self.view.id)
 
     @strawberry.field
     async def parent(self, info: Info) -> OrgUnit | None:
-        tree = await ctx(info).tree(self.as_of, self.known_at)
-        parent = tree.parent(self.view.id)
-        return OrgUnit(view=parent, as_of=self.as_of, known_at=self.known_at) if parent else None
+        if self.view.parent_id is None:
+            return None
+        return await OrgUnit.find(info, self.view.parent_id, self.as_of, self.known_at)
 
     @strawberry.field
     async def children(self, info: Info) -> list[OrgUnit]:
-        tree = await ctx(info).tree(self.as_of, self.known_at)
-        return [
-            OrgUnit(view=c, as_of=self.as_of, known_at=self.known_at)
-            for c in tree.children(self.view.id)
-        ]
-
-    @strawberry.field(description="The date from which this unit exists.")
-    def valid_from(self) -> date:
-        return self.view.valid_from
+        views = await ctx(info).loaders.children(self.as_of, self.known_at, self.view.id)
+        return [OrgUnit.of(view, self.as_of, self.known_at) for view in views]
 
     @strawberry.field(
         description="The unit's version (its name, place and staffing), for expectedVersion."
@@ -86,20 +87,16 @@ class OrgUnit:
         description="Headcount in force at asOf: for this unit (and, by default, each descendant) the figures of its latest reference date on or before asOf, summed by series (job category and grade). Null when none is in force."
     )
     async def staffing(self, info: Info, include_descendants: bool = True) -> Staffing | None:
-        ids = [self.view.id]
-        if include_descendants:
-            ids = (await ctx(info).tree(self.as_of, self.known_at)).subtree(self.view.id)
-        async with ctx(info).pool.acquire() as conn:
-            view = await queries.staffing(conn, ids, self.as_of, self.known_at)
+        ids = await self._subtree(info) if include_descendants else (self.view.id,)
+        view = await ctx(info).loaders.staffing(self.as_of, self.known_at, ids)
         return Staffing.of(view) if view else None
 
     @strawberry.field(
         description="Budget of one fiscal year for this unit and its descendants, as in force at asOf."
     )
     async def budget(self, info: Info, fiscal_year: int) -> Budget | None:
-        ids = (await ctx(info).tree(self.as_of, self.known_at)).subtree(self.view.id)
-        async with ctx(info).pool.acquire() as conn:
-            lines = await queries.budget_lines(conn, ids, fiscal_year, self.as_of, self.known_at)
+        ids = await self._subtree(info)
+        lines = await ctx(info).loaders.budget_lines(self.as_of, self.known_at, fiscal_year, ids)
         view = roll_up_budget(fiscal_year, lines)
         return Budget(view=view, as_of=self.as_of, known_at=self.known_at) if view else None
 
@@ -107,10 +104,7 @@ class OrgUnit:
         description="Tasks on this unit's list at asOf; kind null means every kind. A task leaves the list when a later report no longer lists it, which is not completion."
     )
     async def tasks(self, info: Info, kind: TaskKind | None = None) -> list[Task]:
-        async with ctx(info).pool.acquire() as conn:
-            found = await queries.tasks(
-                conn, as_of=self.as_of, known_at=self.known_at, owner_ids=[self.view.id]
-            )
+        found = await ctx(info).loaders.tasks(self.as_of, self.known_at, self.view.id)
         return [
             Task(view=t, as_of=self.as_of, known_at=self.known_at)
             for t in found
@@ -121,9 +115,7 @@ class OrgUnit:
         description="Indicators this unit's reports state (and, with includeDescendants, its descendants'), each with the points in force at asOf. An indicator with none then is not listed."
     )
     async def indicators(self, info: Info, include_descendants: bool = False) -> list[Indicator]:
-        ids = [self.view.id]
-        if include_descendants:
-            ids = (await ctx(info).tree(self.as_of, self.known_at)).subtree(self.view.id)
+        ids = await self._subtree(info) if include_descendants else (self.view.id,)
         return await unit_indicators(info, ids, self.as_of, self.known_at)
 
     @strawberry.field(
@@ -148,8 +140,5 @@ class OrgUnit:
         self, info: Info, after: str | None = None, first: int | None = None
     ) -> EventConnection:
         start, size = cursors.decode(after), cursors.page_size(first)
-        async with ctx(info).pool.acquire() as conn:
-            page = await queries.events(
-                conn, after=start, first=size, owner_id=self.view.id, known_at=self.known_at
-            )
+        page = await ctx(info).loaders.history(self.known_at, start, size, self.view.id)
         return EventConnection.of(page, start)

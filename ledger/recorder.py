@@ -5,6 +5,10 @@ transaction as the events:
   that it follows commit order (one timestamp per transaction, strictly increasing);
 - idempotency keys, so that a crash can never keep the events without the key or the key
   without the events.
+
+It also keeps the floor of the next stamp: `barrier` (which the projector calls to find a safe
+time) raises it to the moment it returns, so that a stamp can never fall at or before a safe time
+already published, even if the database clock steps back.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
@@ -42,6 +47,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         schema = Identifier(self.datastore.schema)
         table = Identifier(self.events_table_name)
         self.idempotency_table = Identifier(f"{self.events_table_name}_idempotency")
+        self.floor_table = Identifier(f"{self.events_table_name}_floor")
         self.sql_create_statements.append(
             SQL(
                 "ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS recorded_at timestamptz "
@@ -57,14 +63,35 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 "PRIMARY KEY (scope, key))"
             ).format(schema=schema, keys=self.idempotency_table)
         )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{floor} ("
+                "id int PRIMARY KEY CHECK (id = 1), at timestamptz NOT NULL)"
+            ).format(schema=schema, floor=self.floor_table)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "INSERT INTO {schema}.{floor} VALUES (1, '-infinity') ON CONFLICT DO NOTHING"
+            ).format(schema=schema, floor=self.floor_table)
+        )
         self.lock_table_statements = [
             *self.lock_table_statements,
             SQL(
                 "SELECT set_config('{setting}', GREATEST(clock_timestamp(), ("
                 "SELECT recorded_at + interval '1 microsecond' FROM {schema}.{table} "
-                "ORDER BY notification_id DESC LIMIT 1))::text, true)"
-            ).format(schema=schema, table=table, setting=SQL(RECORDED_AT_SETTING)),
+                "ORDER BY notification_id DESC LIMIT 1), ("
+                "SELECT at + interval '1 microsecond' FROM {schema}.{floor}))::text, true)"
+            ).format(
+                schema=schema, table=table, floor=self.floor_table, setting=SQL(RECORDED_AT_SETTING)
+            ),
         ]
+        self.barrier_statements = (
+            SQL("LOCK TABLE {schema}.{table} IN SHARE MODE").format(schema=schema, table=table),
+            SQL(
+                "UPDATE {schema}.{floor} SET at = GREATEST(at, clock_timestamp()) "
+                "RETURNING (SELECT max(notification_id) FROM {schema}.{table}), at"
+            ).format(schema=schema, table=table, floor=self.floor_table),
+        )
         self.insert_key_statement = SQL(
             "INSERT INTO {schema}.{keys} "
             "(scope, key, request_hash, subject_id, subject_type, version) "
@@ -99,6 +126,19 @@ class LedgerRecorder(PostgresApplicationRecorder):
             if curs.fetchone() is None:
                 raise IntegrityError(f"idempotency key {record.key!r} is already recorded")
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def barrier(self, conn: psycopg.Connection[Any]) -> tuple[int, datetime]:
+        """The log's head H and a moment C such that every event stamped at or before C is
+        committed at or below H, and every event committed afterwards is stamped after C.
+
+        The SHARE lock waits out a writer mid-commit (writers stamp and insert under the
+        EXCLUSIVE lock); raising the floor to C keeps later stamps above it."""
+        lock, floor = self.barrier_statements
+        with conn.transaction():
+            conn.execute(lock)
+            row = conn.execute(floor).fetchone()
+        assert row is not None
+        return int(row[0] or 0), row[1]
 
     def find_idempotency(self, scope: str, key: str) -> IdempotencyRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

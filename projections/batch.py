@@ -1,12 +1,16 @@
 """One batch of the projector's work: the rows its events add, with corrections inside the
-batch resolved in memory, so that the database sees one UPDATE and two COPYs per batch."""
+batch resolved in memory, so that the database sees one UPDATE and one COPY per table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+
+FactKey = tuple[str, UUID, Any]
+"""(kind, subject id, valid date): one fact, whose versions follow each other in
+transaction time."""
 
 
 @dataclass
@@ -29,20 +33,39 @@ class FactRow:
     recorded_to: datetime | None = None
 
     @property
-    def key(self) -> tuple[str, UUID, Any]:
+    def key(self) -> FactKey:
         return (self.kind, self.subject_id, self.valid_from)
 
 
+@dataclass(frozen=True)
+class EventRow:
+    """The public log's row of one event (rm_events)."""
+
+    position: int
+    type: str
+    subject_id: UUID
+    subject_type: str
+    subject_version: int
+    valid_from: date | None
+    recorded_at: datetime
+    actor: str
+    reason: str | None
+    source: str | None
+    owner_id: UUID
+    unit_path: list[UUID]
+
+
+@dataclass
 class Batch:
     """The rows one batch of events adds, resolving corrections within the batch in memory."""
 
-    def __init__(self) -> None:
-        self.facts: list[FactRow] = []
-        self.events: list[tuple[Any, ...]] = []
-        self.close_believed: dict[tuple[str, UUID, Any], datetime] = {}
-        self._open: dict[tuple[str, UUID, Any], FactRow] = {}
+    facts: list[FactRow] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+    close_believed: dict[FactKey, datetime] = field(default_factory=dict)
+    touched: set[UUID] = field(default_factory=set)
+    _open: dict[FactKey, FactRow] = field(default_factory=dict)
 
-    def change(self, key: tuple[str, UUID, Any], moment: datetime, row: FactRow | None) -> None:
+    def change(self, key: FactKey, moment: datetime, row: FactRow | None) -> None:
         if key in self._open:
             self._open.pop(key).recorded_to = moment
         elif key not in self.close_believed:

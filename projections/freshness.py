@@ -1,66 +1,119 @@
 """How fresh the read model is, and the guarantee every read rests on: an answer for a knownAt
 that has passed never changes afterwards.
 
-Events are stamped with their transaction time under the log's table lock, so time follows
-commit order. A read for knownAt K needs every event recorded at or before K applied. If K is
-before the projector's watermark (the time of the last event it applied), that is so already.
-Otherwise a SHARE lock on the log waits out any writer mid-commit and reads the head position
-and the clock T: every event stamped at or before T is then committed at or below the head.
-Once the projector reaches the head, the answer for min(K, T) is final; should the projector
-lag, the answer is given for its watermark instead, and says so in knownAt."""
+The projector publishes a safe time S (projections/projector.py): every event recorded at or
+before S is applied to the read model, and every event committed later is recorded after S.
+A read for knownAt K answers for min(K, S) and says so; without K, for S. This process keeps
+the latest S in memory (a SafeTimeBoard shared by the server's workers), learnt by LISTEN, with
+a poll as the safety net that also reopens the listener after an outage: settling a read costs
+no query.
+
+A K between S and now is a moment about to become safe: the read waits for the projector's next
+heartbeat rather than answer for an earlier moment than it asked."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from projections.listener import DB_ERRORS, Listener
+from projections.safe_time import SafeTimeBoard
 from projections.schema import PROJECTED_CHANNEL, PROJECTION_NAME
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
+CATCH_UP_SECONDS = 1.0
+"""How long a read for a K just past waits for S to reach it (a few projector heartbeats)."""
+CLOCK_SKEW = timedelta(seconds=1)
 
 
 class Freshness:
-    def __init__(self, pool: asyncpg.Pool, events_table: str, wait_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        listener: Listener,
+        board: SafeTimeBoard | None = None,
+        wait_seconds: float = 5.0,
+    ) -> None:
         self.pool = pool
-        self.events_table = events_table
+        self.board = board or SafeTimeBoard()
         self.wait_seconds = wait_seconds
-        self.position = 0
         self._changed = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        listener.on(PROJECTED_CHANNEL, self._notified)
+        listener.every_check(self.refresh)
 
-    async def start(self, connect_kwargs: dict[str, Any]) -> None:
-        self._listener = await asyncpg.connect(**connect_kwargs)
-        await self._listener.add_listener(PROJECTED_CHANNEL, self._notified)  # type: ignore[arg-type]
-        await self.refresh()
+    @property
+    def position(self) -> int:
+        return self.board.read()[0]
 
-    async def stop(self) -> None:
-        if self._listener is not None:
-            await self._listener.close()
-            self._listener = None
+    @property
+    def safe_time(self) -> datetime | None:
+        return self.board.read()[1]
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self.position = max(self.position, int(payload))
+    def _notified(self, payload: str) -> None:
+        position, _, safe = payload.partition(" ")
+        self._advance(int(position), datetime.fromisoformat(safe) if safe else None)
+
+    def _advance(self, position: int, safe_time: datetime | None) -> None:
+        self.board.advance(position, safe_time)
         self._changed.set()
         self._changed = asyncio.Event()
 
     async def refresh(self) -> tuple[int, datetime | None]:
         row = await self.pool.fetchrow(
-            "SELECT position, watermark FROM rm_meta WHERE name = $1", PROJECTION_NAME
+            "SELECT position, safe_time FROM rm_meta WHERE name = $1", PROJECTION_NAME
         )
-        position, watermark = (row["position"], row["watermark"]) if row else (0, None)
-        self.position = max(self.position, position)
-        return position, watermark
+        if row is not None:
+            self._advance(row["position"], row["safe_time"])
+        return self.board.read()
+
+    def settled(self, known_at: datetime | None) -> datetime | None:
+        """The moment to answer for, if it needs no wait: K when S has reached it, S without K
+        or for a K in the future; None while K lies between S and now."""
+        safe = self.safe_time
+        if safe is None:
+            return None
+        if known_at is None or known_at <= safe:
+            return known_at or safe
+        if known_at > datetime.now(UTC) + CLOCK_SKEW:
+            return safe
+        return None
+
+    async def settle(self, known_at: datetime | None) -> datetime:
+        """The knownAt to answer for: the one asked, or S, unless the read model lags."""
+        moment = self.settled(known_at)
+        if moment is not None:
+            return moment
+        target = known_at or datetime.now(UTC)
+        if not await self.wait_for_time(target, CATCH_UP_SECONDS) and self.safe_time is None:
+            await self.refresh()
+        safe = self.safe_time
+        if safe is None:
+            raise LookupError("the read model has not been built yet")
+        return min(target, safe) if known_at else safe
 
     async def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Wait until the read model has applied the log up to position."""
+        return await self._wait(lambda: self.position >= position, timeout)
+
+    async def wait_for_time(self, moment: datetime, timeout: float | None = None) -> bool:
+        """Wait until the safe time has reached moment."""
+
+        def reached() -> bool:
+            safe = self.safe_time
+            return safe is not None and safe >= moment
+
+        return await self._wait(reached, timeout)
+
+    async def _wait(self, done: Callable[[], bool], timeout: float | None) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.wait_seconds if timeout is None else timeout)
-        while self.position < position:
+        while not done():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False
@@ -68,30 +121,6 @@ class Freshness:
             try:
                 await asyncio.wait_for(changed.wait(), min(remaining, POLL_SECONDS))
             except TimeoutError:
-                await self.refresh()
+                with contextlib.suppress(*DB_ERRORS):
+                    await self.refresh()
         return True
-
-    async def barrier(self) -> tuple[int, datetime]:
-        """The log's head and a time T such that every event stamped at or before T is
-        committed at or below the head."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(f'LOCK TABLE "{self.events_table}" IN SHARE MODE')
-            row = await conn.fetchrow(
-                f"SELECT clock_timestamp() AS t, max(notification_id) AS head "
-                f'FROM "{self.events_table}"'
-            )
-        assert row is not None
-        return int(row["head"] or 0), row["t"]
-
-    async def settle(self, known_at: datetime | None) -> datetime:
-        """The knownAt to answer for: the one asked, or now, unless the read model lags."""
-        position, watermark = await self.refresh()
-        if known_at is not None and watermark is not None and known_at <= watermark:
-            return known_at
-        head, moment = await self.barrier()
-        if position < head and not await self.wait_for(head):
-            log.warning("read model lags the log (%s < %s)", self.position, head)
-            _, watermark = await self.refresh()
-            fallback = watermark or moment
-            return min(known_at, fallback) if known_at else fallback
-        return min(known_at, moment) if known_at else moment

@@ -1,6 +1,7 @@
-"""Queries on the read model (asyncpg). Every read names a valid time (as_of) and a
-transaction time (known_at); each costs what the facts of the units asked about cost, whatever
-the length of the log."""
+"""Queries on the read model (asyncpg): budget lines, tasks, versions, the public log and the
+facts changes() compares. Every read names a valid time (as_of) and a transaction time
+(known_at); each costs what the facts of the subjects asked about cost, whatever the length of
+the log. Units are read in projections/units.py, staffing in projections/staffing.py."""
 
 from __future__ import annotations
 
@@ -10,73 +11,22 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
+from eventsourcing.persistence import StoredEvent
 
+from projections import staffing
 from projections.diff import Fact
-from projections.views import (
-    BudgetLineView,
-    EventPage,
-    EventView,
-    StaffingView,
-    TaskView,
-    Tree,
-    UnitView,
-    roll_up_staffing,
-)
+from projections.units import KNOWN, Conn
+from projections.views import BudgetLineView, EventPage, EventView, TaskView
 
-Conn = asyncpg.Connection | PoolConnectionProxy
-"""A connection, or one lent by a pool."""
+__all__ = ["KNOWN", "Conn"]
 
-ORG_KINDS = "kind IN ('org.name', 'org.parent', 'org.status')"
 LATEST = (
     "SELECT subject_id, owner_id, valid_from, value FROM rm_facts "
     "WHERE kind = '{kind}' AND subject_id = s.id AND valid_from <= $1 "
-    "AND recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2) "
-    "ORDER BY valid_from DESC LIMIT 1"
+    f"AND {KNOWN} ORDER BY valid_from DESC LIMIT 1"
 )
 """The fact of subject s.id in force at ($1 asOf, $2 knownAt): one index probe, however long
 the subject's history."""
-KNOWN = "recorded_from <= $2 AND (recorded_to IS NULL OR recorded_to > $2)"
-
-
-async def load_tree(conn: Conn, as_of: date, known_at: datetime) -> Tree:
-    rows = await conn.fetch(
-        "SELECT DISTINCT ON (subject_id, kind) subject_id, kind, valid_from, value "
-        f"FROM rm_facts WHERE {ORG_KINDS} AND valid_from <= $1 AND {KNOWN} "
-        "ORDER BY subject_id, kind, valid_from DESC",
-        as_of,
-        known_at,
-    )
-    attrs: dict[UUID, dict[str, Any]] = {}
-    for row in rows:
-        unit = attrs.setdefault(row["subject_id"], {})
-        unit[row["kind"]] = row["value"]
-        if row["kind"] == "org.status":
-            unit["valid_from"] = row["valid_from"]
-    units = {
-        unit_id: UnitView(
-            id=unit_id,
-            name=a["org.name"]["name"],
-            parent_id=UUID(a["org.parent"]["parent_id"]) if a["org.parent"]["parent_id"] else None,
-            valid_from=a["valid_from"],
-        )
-        for unit_id, a in attrs.items()
-        if a.get("org.status", {}).get("open")
-    }
-    return Tree(units)
-
-
-async def staffing(
-    conn: Conn, unit_ids: Sequence[UUID], as_of: date, known_at: datetime
-) -> StaffingView | None:
-    rows = await conn.fetch(
-        "SELECT f.valid_from, f.value FROM unnest($3::uuid[]) AS s(id) "
-        f"CROSS JOIN LATERAL ({LATEST.format(kind='staffing')}) f",
-        as_of,
-        known_at,
-        list(unit_ids),
-    )
-    return roll_up_staffing([(row["valid_from"], row["value"]) for row in rows])
 
 
 def _line(row: asyncpg.Record) -> BudgetLineView:
@@ -204,7 +154,6 @@ def _event(row: asyncpg.Record) -> EventView:
         actor=row["actor"],
         reason=row["reason"],
         source=row["source"],
-        data=row["data"],
     )
 
 
@@ -242,6 +191,29 @@ async def events(
     return EventPage([_event(row) for row in rows[:first]], has_next=len(rows) > first)
 
 
+async def histories(
+    conn: Conn, owner_ids: Sequence[UUID], *, known_at: datetime, after: int, first: int
+) -> dict[UUID, EventPage]:
+    """A page of each unit's history (events about it or anything it owns) after a position,
+    recorded by known_at."""
+    rows = await conn.fetch(
+        "SELECT o.id AS owner, e.* FROM unnest($1::uuid[]) AS o(id) CROSS JOIN LATERAL ("
+        "SELECT * FROM rm_events WHERE owner_id = o.id AND position > $2 AND recorded_at <= $3 "
+        "ORDER BY position LIMIT $4) e",
+        list(owner_ids),
+        after,
+        known_at,
+        first + 1,
+    )
+    found: dict[UUID, list[EventView]] = {owner: [] for owner in owner_ids}
+    for row in rows:
+        found[row["owner"]].append(_event(row))
+    return {
+        owner: EventPage(views[:first], has_next=len(views) > first)
+        for owner, views in found.items()
+    }
+
+
 async def events_at(conn: Conn, positions: Sequence[int]) -> list[EventView]:
     rows = await conn.fetch(
         "SELECT * FROM rm_events WHERE position = ANY($1) ORDER BY position", list(positions)
@@ -251,27 +223,6 @@ async def events_at(conn: Conn, positions: Sequence[int]) -> list[EventView]:
 
 def _list(values: Sequence[Any] | None) -> list[Any] | None:
     return None if values is None else list(values)
-
-
-async def unit_as_last_recorded(conn: Conn, unit_id: UUID, known_at: datetime) -> UnitView | None:
-    """A unit's latest name and place, whether or not it is in force (an owner of old facts)."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT ON (kind) kind, valid_from, value FROM rm_facts "
-        f"WHERE {ORG_KINDS} AND subject_id = $1 AND {KNOWN} "
-        "ORDER BY kind, valid_from DESC",
-        unit_id,
-        known_at,
-    )
-    facts = {row["kind"]: row for row in rows}
-    if "org.name" not in facts:
-        return None
-    parent = facts["org.parent"]["value"]["parent_id"]
-    return UnitView(
-        id=unit_id,
-        name=facts["org.name"]["value"]["name"],
-        parent_id=UUID(parent) if parent else None,
-        valid_from=facts["org.status"]["valid_from"],
-    )
 
 
 async def facts_in_force(
@@ -293,6 +244,9 @@ async def facts_in_force(
         )
         for row in rows
     }
+    tables = await staffing.tables_by_owner(conn, owner_ids, as_of, known_at)
+    for (kind, unit), value in tables.items():
+        found[(kind, unit)] = Fact(kind, unit, unit, value)
     for task in await tasks(conn, as_of=as_of, known_at=known_at, owner_ids=owner_ids):
         since = task.status_since.isoformat() if task.status_since else None
         found[("task", task.id)].value["status_since"] = since
@@ -312,4 +266,23 @@ async def positions_between(
         list(owner_ids),
         end,
     )
-    return {(row["kind"], row["subject_id"]): tuple(row["positions"]) for row in rows}
+    found = {(row["kind"], row["subject_id"]): tuple(row["positions"]) for row in rows}
+    found.update(await staffing.positions_between(conn, owner_ids, start, end, known_at))
+    return found
+
+
+async def stored_events(
+    conn: Conn, events_table: str, positions: Sequence[int]
+) -> dict[int, StoredEvent]:
+    """The log's own records of these positions, for the event data the public log shows."""
+    rows = await conn.fetch(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        f'FROM "{events_table}" WHERE notification_id = ANY($1)',
+        list(positions),
+    )
+    return {
+        row["notification_id"]: StoredEvent(
+            row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
+        )
+        for row in rows
+    }

@@ -1,9 +1,21 @@
 """The read model's tables. LAYOUT_VERSION names their layout: when it changes, the read model
-is dropped and rebuilt from the log at start."""
+is dropped and rebuilt from the log at start.
+
+- `rm_facts`: one row per version of a fact (org name, parent and status, a budget line's
+  figures, a task's state, an indicator's point) with its valid date and its transaction-time
+  interval [recorded_from, recorded_to). An org.parent fact keeps its parent in `parent_id`, so
+  that a unit's children are found by index.
+- `rm_staffing`: one row per version of a unit's staffing table, its lines as parallel arrays
+  (label ids into `rm_labels`, authorised, current, women), a tenth of the JSON it replaces.
+- `rm_events`: the public log's index (who, what, which units); the event's data stays in the
+  log itself and is decoded when asked for.
+- `rm_meta`: the projector's position and the safe time S it publishes, written in the same
+  transaction as the rows they describe (projections/freshness.py).
+"""
 
 from __future__ import annotations
 
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 7
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 
@@ -13,10 +25,11 @@ CREATE TABLE IF NOT EXISTS rm_meta (
     layout_version int NOT NULL,
     position bigint NOT NULL,
     watermark timestamptz
-)
+);
+ALTER TABLE rm_meta ADD COLUMN IF NOT EXISTS safe_time timestamptz
 """
 
-TABLES = ("rm_facts", "rm_subjects", "rm_events")
+TABLES = ("rm_facts", "rm_staffing", "rm_labels", "rm_subjects", "rm_events")
 
 DDL = """
 CREATE TABLE rm_facts (
@@ -27,11 +40,41 @@ CREATE TABLE rm_facts (
     value jsonb NOT NULL,
     recorded_from timestamptz NOT NULL,
     recorded_to timestamptz,
-    position bigint NOT NULL
+    position bigint NOT NULL,
+    parent_id uuid
 );
-CREATE INDEX rm_facts_subject ON rm_facts (kind, subject_id, valid_from);
+CREATE INDEX rm_facts_subject ON rm_facts (kind, subject_id, valid_from)
+    INCLUDE (recorded_from, recorded_to);
 CREATE INDEX rm_facts_owner ON rm_facts (owner_id, kind, valid_from);
+CREATE INDEX rm_facts_children ON rm_facts (parent_id) WHERE kind = 'org.parent';
 CREATE UNIQUE INDEX rm_facts_believed ON rm_facts (kind, subject_id, valid_from)
+    WHERE recorded_to IS NULL;
+
+CREATE TABLE rm_labels (
+    id int PRIMARY KEY,
+    series_key text NOT NULL,
+    job_category text NOT NULL,
+    grade text
+);
+
+CREATE TABLE rm_staffing (
+    unit_id uuid NOT NULL,
+    valid_from date NOT NULL,
+    recorded_from timestamptz NOT NULL,
+    recorded_to timestamptz,
+    position bigint NOT NULL,
+    labels int[] NOT NULL,
+    authorized int[] NOT NULL,
+    current int[] NOT NULL,
+    women int[],
+    resolutions text[],
+    unit_women int,
+    note text,
+    source text
+);
+CREATE INDEX rm_staffing_unit ON rm_staffing (unit_id, valid_from)
+    INCLUDE (recorded_from, recorded_to);
+CREATE UNIQUE INDEX rm_staffing_believed ON rm_staffing (unit_id, valid_from)
     WHERE recorded_to IS NULL;
 
 CREATE TABLE rm_subjects (
@@ -54,7 +97,6 @@ CREATE TABLE rm_events (
     actor text NOT NULL,
     reason text,
     source text,
-    data jsonb NOT NULL,
     owner_id uuid NOT NULL,
     unit_path uuid[] NOT NULL
 );

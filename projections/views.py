@@ -111,41 +111,85 @@ def _sum_or_none(values: Iterable[int | None]) -> int | None:
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
-def _unit_women(value: dict[str, Any]) -> int | None:
-    if value.get("women") is not None:
-        return int(value["women"])
-    return _sum_or_none(row.get("women") for row in value["rows"])
+@dataclass(frozen=True)
+class StaffingTable:
+    """One unit's staffing table as in force: its reference date, its lines, and what it says
+    of the unit as a whole."""
+
+    unit_id: UUID
+    reference_date: date
+    rows: list[StaffingRowView]
+    women: int | None
+    note: str | None
+    source: str | None
+
+    @property
+    def unit_women(self) -> int | None:
+        if self.women is not None:
+            return self.women
+        return _sum_or_none(row.women for row in self.rows)
+
+    def value(self) -> dict[str, Any]:
+        """The table as its event recorded it (the shape changes() compares)."""
+        rows = []
+        for row in self.rows:
+            line: dict[str, Any] = {
+                "series_key": row.series_key,
+                "job_category": row.job_category,
+                "grade": row.grade,
+                "authorized": row.authorized,
+                "current": row.current,
+                "women": row.women,
+            }
+            if row.resolutions:
+                line["resolution"] = row.resolutions[0]
+            rows.append(line)
+        return {"rows": rows, "women": self.women, "note": self.note, "source": self.source}
 
 
-def roll_up_staffing(facts: list[tuple[date, dict[str, Any]]]) -> StaffingView | None:
+def roll_up_staffing(tables: list[StaffingTable]) -> StaffingView | None:
     """Sum the units' tables by series; labels are those of the latest reference date."""
-    if not facts:
+    if not tables:
         return None
-    facts = sorted(facts, key=lambda fact: fact[0])
-    series: dict[str, list[dict[str, Any]]] = {}
-    for _, value in facts:
-        for row in value["rows"]:
-            series.setdefault(row["series_key"], []).append(row)
+    if len(tables) == 1:
+        return _one_table(tables[0])
+    tables = sorted(tables, key=lambda table: table.reference_date)
+    series: dict[str, list[StaffingRowView]] = {}
+    for table in tables:
+        for row in table.rows:
+            series.setdefault(row.series_key, []).append(row)
     rows = [
         StaffingRowView(
             series_key=key,
-            job_category=group[-1]["job_category"],
-            grade=group[-1]["grade"],
-            authorized=_sum_or_none(r["authorized"] for r in group),
-            current=sum(r["current"] for r in group),
-            women=_sum_or_none(r.get("women") for r in group),
-            resolutions=list(dict.fromkeys(r["resolution"] for r in group if r.get("resolution"))),
+            job_category=group[-1].job_category,
+            grade=group[-1].grade,
+            authorized=_sum_or_none(r.authorized for r in group),
+            current=sum(r.current for r in group),
+            women=_sum_or_none(r.women for r in group),
+            resolutions=list(dict.fromkeys(n for r in group for n in r.resolutions)),
         )
         for key, group in series.items()
     ]
     return StaffingView(
-        reference_date=facts[-1][0],
+        reference_date=tables[-1].reference_date,
         authorized=_sum_or_none(r.authorized for r in rows),
         current=sum(r.current for r in rows),
-        women=_sum_or_none(_unit_women(value) for _, value in facts),
+        women=_sum_or_none(table.unit_women for table in tables),
         rows=rows,
-        sources=sorted({v["source"] for _, v in facts if v.get("source")}),
-        notes=[v["note"] for _, v in facts if v.get("note")],
+        sources=sorted({t.source for t in tables if t.source}),
+        notes=[t.note for t in tables if t.note],
+    )
+
+
+def _one_table(table: StaffingTable) -> StaffingView:
+    return StaffingView(
+        reference_date=table.reference_date,
+        authorized=_sum_or_none(r.authorized for r in table.rows),
+        current=sum(r.current for r in table.rows),
+        women=table.unit_women,
+        rows=table.rows,
+        sources=[table.source] if table.source else [],
+        notes=[table.note] if table.note else [],
     )
 
 
@@ -265,7 +309,6 @@ class EventView:
     actor: str
     reason: str | None
     source: str | None
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)

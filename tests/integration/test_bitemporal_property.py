@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from api.runtime import Runtime
 from domain import commands as c
 from domain.provenance import Provenance
-from projections import queries
+from projections import staffing
 from projections.schema import PROJECTION_NAME
 from projections.views import StaffingView
 from tests.conftest import EDITOR, register, staffing_rows
@@ -177,7 +177,7 @@ class Reads:
             async with self.pool.acquire() as conn:
                 return [
                     [
-                        seen(await queries.staffing(conn, group, as_of, known_at))
+                        seen(await staffing.staffing(conn, group, as_of, known_at))
                         for group in unit_groups
                     ]
                     for as_of, known_at in moments

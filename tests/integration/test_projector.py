@@ -16,9 +16,15 @@ from tests.conftest import EDITOR, register, staffing_rows
 
 READ_MODEL = {
     "rm_facts": (
-        "position, kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to"
+        "position, kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to, "
+        "parent_id"
     ),
-    "rm_events": "position, type, subject_id, subject_version, data, unit_path",
+    "rm_staffing": (
+        "position, unit_id, valid_from, recorded_from, recorded_to, labels, authorized, current, "
+        "women, resolutions, unit_women, note, source"
+    ),
+    "rm_labels": "id, series_key, job_category, grade",
+    "rm_events": "position, type, subject_id, subject_version, valid_from, actor, unit_path",
     "rm_subjects": "subject_id, subject_type, owner_id, version, attrs",
 }
 
@@ -87,7 +93,7 @@ def test_a_changed_layout_rebuilds_the_read_model_from_the_log(
     runtime.catch_up()
     before = snapshot(runtime)
     with runtime.connect() as conn:
-        conn.execute("DELETE FROM rm_facts WHERE kind = 'staffing'")
+        conn.execute("DELETE FROM rm_staffing")
         conn.commit()
     monkeypatch.setattr("projections.projector.LAYOUT_VERSION", layout.LAYOUT_VERSION + 1)
     runtime.catch_up()
@@ -118,9 +124,9 @@ def test_corrections_and_retractions_close_facts_in_transaction_time(runtime: Ru
     runtime.catch_up()
     with runtime.connect() as conn:
         rows = conn.execute(
-            "SELECT value->'rows'->0->>'current', recorded_from, recorded_to FROM rm_facts "
-            "WHERE kind = 'staffing' ORDER BY recorded_from"
+            "SELECT current[1], recorded_from, recorded_to FROM rm_staffing "
+            "ORDER BY recorded_from"
         ).fetchall()
-    assert [r[0] for r in rows] == ["21", "20"]
+    assert [r[0] for r in rows] == [21, 20]
     assert rows[0][2] == rows[1][1]
     assert rows[1][2] is not None and rows[1][2] > rows[1][1]

@@ -8,13 +8,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from projections import views
 from projections.views import (
     BudgetLineView,
     StaffingRowView,
+    StaffingTable,
+    StaffingView,
     Tree,
     UnitView,
     roll_up_budget,
-    roll_up_staffing,
 )
 
 
@@ -46,6 +48,27 @@ def table(
 
 
 D1, D2, D3 = date(2023, 1, 1), date(2023, 7, 1), date(2024, 1, 1)
+
+
+def as_table(day: date, value: dict[str, Any]) -> StaffingTable:
+    """A table as the read model gives it, from the shape its event recorded."""
+    rows = [
+        StaffingRowView(
+            r["series_key"],
+            r["job_category"],
+            r["grade"],
+            r["authorized"],
+            r["current"],
+            r.get("women"),
+            [r["resolution"]] if r.get("resolution") else [],
+        )
+        for r in value["rows"]
+    ]
+    return StaffingTable(uuid4(), day, rows, value["women"], value["note"], value["source"])
+
+
+def roll_up_staffing(facts: list[tuple[date, dict[str, Any]]]) -> StaffingView | None:
+    return views.roll_up_staffing([as_table(day, value) for day, value in facts])
 
 
 def test_roll_up_staffing_of_nothing_is_none() -> None:
