@@ -1,9 +1,11 @@
-"""The Starlette application: GraphQL over HTTP and WebSocket on /graphql, with GraphiQL, bearer
-tokens checked before any execution, and Prometheus metrics."""
+"""The Starlette application: GraphQL over HTTP (api/http.py) and over WebSocket (Strawberry's
+view, which also serves GraphiQL to a browser) on /graphql, with bearer tokens checked before
+any execution, and Prometheus metrics."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,19 +13,24 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from api.cache import AnswerCache
 from api.context import Context, Services
-from api.errors import Unauthenticated
+from api.http import GraphQLHTTP
 from api.runtime import Runtime
 from api.schema import schema
 
+CACHE_MB = "GOVLEDGER_ANSWER_CACHE_MB"
+
 
 class LedgerGraphQL(GraphQL[Context, None]):
+    """Strawberry's view: subscriptions over WebSocket, and GraphiQL for a browser."""
+
     def __init__(self, services: dict[str, Services]) -> None:
         super().__init__(
             schema,
@@ -33,33 +40,28 @@ class LedgerGraphQL(GraphQL[Context, None]):
         self.services = services
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        state = request.scope.get("state") or {}
-        return Context(self.services["current"], principal=state.get("principal"))
+        """Subscriptions only read: they run without a principal, as anonymous reads do."""
+        return Context(self.services["current"])
 
 
-class BearerAuth:
-    """Refuses a request whose bearer token is bad before anything executes."""
+class GraphQLEndpoint:
+    """/graphql: a browser asking for a page gets GraphiQL, everyone else GraphQL."""
 
-    def __init__(self, app: ASGIApp, services: dict[str, Services]) -> None:
-        self.app = app
-        self.services = services
+    def __init__(self, http: GraphQLHTTP, view: LedgerGraphQL) -> None:
+        self.http, self.view = http, view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            header = dict(scope["headers"]).get(b"authorization")
-            try:
-                tokens = self.services["current"].tokens
-                principal = await tokens.authenticate(header.decode() if header else None)
-            except Unauthenticated as error:
-                body = {
-                    "data": None,
-                    "errors": [{"message": error.message, "extensions": {"code": error.code}}],
-                }
-                response = JSONResponse(body, status_code=401)
-                await response(scope, receive, send)
-                return
-            scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
+        if scope["type"] == "http" and self.wants_page(scope):
+            await self.view(scope, receive, send)
+        else:
+            await self.http(scope, receive, send)
+
+    @staticmethod
+    def wants_page(scope: Scope) -> bool:
+        if scope["method"] != "GET" or b"query=" in scope.get("query_string", b""):
+            return False
+        accept = dict(scope["headers"]).get(b"accept", b"")
+        return b"text/html" in accept
 
 
 async def metrics(_: Request) -> Response:
@@ -70,9 +72,28 @@ async def health(_: Request) -> Response:
     return Response(json.dumps({"status": "ok"}), media_type="application/json")
 
 
-def create_app(runtime: Runtime) -> Starlette:
+class FastPath:
+    """GraphQL over HTTP straight to its endpoint, every other request through Starlette's
+    routing and middleware (the endpoint answers its own failures)."""
+
+    def __init__(self, app: ASGIApp, graphql: GraphQLHTTP) -> None:
+        self.app, self.graphql = app, graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql" and scope["method"] == "POST":
+            await self.graphql(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
+    """The application over a runtime; with owns_runtime, it closes the runtime when it stops
+    (a worker process, whose runtime is its own)."""
     services: dict[str, Services] = {}
-    graphql = BearerAuth(LedgerGraphQL(services), services)
+    cache = AnswerCache(int(float(os.environ.get(CACHE_MB, "64")) * 2**20))
+    view = LedgerGraphQL(services)
+    http = GraphQLHTTP(services, cache)
+    endpoint = GraphQLEndpoint(http, view)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -81,12 +102,14 @@ def create_app(runtime: Runtime) -> Starlette:
             yield
         finally:
             await runtime.close_services()
+            if owns_runtime:
+                runtime.close()
 
     routes = [
         Route("/", lambda _: RedirectResponse("/graphql")),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
         Route("/metrics", metrics),
         Route("/healthz", health),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return FastPath(Starlette(routes=routes, lifespan=lifespan), http)

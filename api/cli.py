@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from rich.console import Console
@@ -80,9 +83,8 @@ def import_summary(report: ImportReport, dry_run: bool) -> Table:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
     from api.app import create_app
+    from api.workers import shared_safe_time, worker_environment
 
     runtime = Runtime(Settings.from_env())
     try:
@@ -90,11 +92,37 @@ def serve(args: argparse.Namespace) -> None:
         if runtime.log_is_empty():
             import_folder(runtime, BUNDLED_DATA)
             catch_up(runtime)
-        runtime.start_projector()
-        console.print(f"GraphQL on http://{args.host}:{args.port}/graphql")
-        uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_level="info")
+        workers = args.workers or os.cpu_count() or 1
+        console.print(f"GraphQL on http://{args.host}:{args.port}/graphql ({workers} workers)")
+        if workers == 1:
+            runtime.start_projector()
+            run_uvicorn(args, create_app(runtime))
+        else:
+            with shared_safe_time() as safe_time:
+                os.environ.update(worker_environment(runtime, safe_time))
+                run_uvicorn(args, "api.workers:worker_app", workers=workers, factory=True)
     finally:
         runtime.close()
+
+
+def run_uvicorn(args: argparse.Namespace, app: Any, **options: Any) -> None:
+    import uvicorn
+
+    # uvicorn re-raises a SIGTERM after its graceful shutdown; raised as SystemExit here, it
+    # lets the embedded PostgreSQL stop before the process ends.
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=args.access_log,
+        **options,
+    )
+
+
+def stop_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def import_command(args: argparse.Namespace) -> None:
@@ -158,6 +186,13 @@ def parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--access-log", action="store_true", help="log every request")
+    serve_cmd.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="API processes on the port (default: one per core)",
+    )
     serve_cmd.set_defaults(run=serve)
     import_cmd = commands.add_parser("import", help="record a data folder, idempotently")
     import_cmd.add_argument("path")

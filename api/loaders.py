@@ -132,6 +132,14 @@ class Loaders:
             for a, k, ids in keys
         ]
 
+    def prime_staffing(
+        self, as_of: date, known_at: datetime, unit_ids: Units, view: StaffingView | None
+    ) -> None:
+        """Give the loader an answer read beforehand (with the unit, in one statement)."""
+        if "staffing" not in self._made:
+            self._made["staffing"] = DataLoader(self._staffing)
+        self._made["staffing"].prime((as_of, known_at, unit_ids), view)
+
     def budget_lines(
         self, as_of: date, known_at: datetime, fiscal_year: int, owners: Units
     ) -> Awaitable[list[BudgetLineView]]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
+from graphql import FieldNode, value_from_ast_untyped
 from strawberry.types import Info
 
 from api import cursors
@@ -13,7 +15,8 @@ from api.events import EventConnection, EventFilter
 from api.ids import parse_id
 from api.indicators import Indicator, find_indicator
 from api.types import OrgUnit
-from projections import queries, units
+from projections import queries, staffing, units
+from projections.views import roll_up_staffing
 
 
 def filter_args(filter: EventFilter | None) -> dict[str, object]:
@@ -28,6 +31,36 @@ def filter_args(filter: EventFilter | None) -> dict[str, object]:
         if filter.subject_ids is not None
         else None,
     }
+
+
+def own_staffing_selected(info: Info) -> bool:
+    """Whether the unit's own staffing (includeDescendants: false) is selected right below it."""
+    raw = info._raw_info
+    for node in raw.field_nodes:
+        for child in node.selection_set.selections if node.selection_set else ():
+            if isinstance(child, FieldNode) and child.name.value == "staffing":
+                variables: dict[str, object] = raw.variable_values  # type: ignore[assignment]
+                for argument in child.arguments or ():
+                    if argument.name.value == "includeDescendants":
+                        return value_from_ast_untyped(argument.value, variables) is False
+    return False
+
+
+async def unit_with_staffing(
+    info: Info, unit_id: UUID, as_of: date, known_at: datetime
+) -> OrgUnit | None:
+    """Read ahead: the unit and its own table in one statement, the table handed to the
+    staffing loader, so that the staffing field below costs no query of its own."""
+    context = ctx(info)
+    async with context.pool.acquire() as conn:
+        view, table = await staffing.unit_and_table(
+            conn, unit_id, as_of, known_at, context.services.labels
+        )
+    if view is None:
+        return None
+    rolled = roll_up_staffing([table] if table else [])
+    context.loaders.prime_staffing(as_of, known_at, (unit_id,), rolled)
+    return OrgUnit.of(view, as_of, known_at)
 
 
 @strawberry.type
@@ -50,8 +83,16 @@ class Query:
         as_of: date | None = None,
         known_at: datetime | None = None,
     ) -> OrgUnit | None:
-        moment = await ctx(info).known_at(known_at)
-        return await OrgUnit.find(info, id, ctx(info).as_of(as_of), moment)
+        context = ctx(info)
+        moment, day = await context.known_at(known_at), context.as_of(as_of)
+        unit_id = parse_id(id, strict=False)
+        if unit_id is None:
+            return None
+        if own_staffing_selected(info):
+            return await unit_with_staffing(info, unit_id, day, moment)
+        async with context.pool.acquire() as conn:
+            found = await units.units(conn, [unit_id], day, moment)
+        return OrgUnit.of(found[unit_id], day, moment) if unit_id in found else None
 
     @strawberry.field(
         description="An indicator with its points in force at asOf (default today), as recorded by knownAt; null when it has none then."

@@ -73,54 +73,46 @@ class StaffingRow:
 @strawberry.type
 class Staffing:
     view: strawberry.Private[StaffingView]
-
-    @strawberry.field(description="The latest reference date among the figures included.")
-    def reference_date(self) -> date:
-        return self.view.reference_date
-
-    @strawberry.field(description="Null unless every figure included reports authorised headcount.")
-    def authorized(self) -> int | None:
-        return self.view.authorized
-
-    @strawberry.field
-    def current(self) -> int:
-        return self.view.current
-
-    @strawberry.field(
+    reference_date: date = strawberry.field(
+        description="The latest reference date among the figures included."
+    )
+    authorized: int | None = strawberry.field(
+        description="Null unless every figure included reports authorised headcount."
+    )
+    current: int
+    women: int | None = strawberry.field(
         description="Null unless every figure included reports women (per row or for the unit)."
     )
-    def women(self) -> int | None:
-        return self.view.women
-
-    @strawberry.field
-    def rows(self) -> list[StaffingRow]:
-        return [StaffingRow.of(row) for row in self.view.rows]
-
-    @strawberry.field(description="The documents the included figures come from.")
-    def sources(self) -> list[str]:
-        return self.view.sources
-
-    @strawberry.field(
+    rows: list[StaffingRow]
+    sources: list[str] = strawberry.field(
+        description="The documents the included figures come from."
+    )
+    notes: list[str] = strawberry.field(
         description="Notes on the included figures, as printed (e.g. 전문임기제 3명 별도)."
     )
-    def notes(self) -> list[str]:
-        return self.view.notes
-
-    @strawberry.field(
+    job_category: str | None = strawberry.field(
         description="The job category of a part that byCategory gives; null for the whole table."
     )
-    def job_category(self) -> str | None:
-        return self.view.job_category
 
     @strawberry.field(
         description="Subtotals by job category (소계), in the order of the rows; women only where the rows give them."
     )
     def by_category(self) -> list[Staffing]:
-        return [Staffing(view=part) for part in self.view.by_category()]
+        return [Staffing.of(part) for part in self.view.by_category()]
 
     @classmethod
     def of(cls, view: StaffingView) -> Staffing:
-        return cls(view=view)
+        return cls(
+            view=view,
+            reference_date=view.reference_date,
+            authorized=view.authorized,
+            current=view.current,
+            women=view.women,
+            rows=[StaffingRow.of(row) for row in view.rows],
+            sources=view.sources,
+            notes=view.notes,
+            job_category=view.job_category,
+        )
 
 
 @strawberry.type

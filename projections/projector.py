@@ -115,6 +115,7 @@ class Projector:
         self.stale = True
         for table in TABLES:
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+        conn.execute(META_DDL)
         conn.execute(DDL)
         conn.execute(
             "INSERT INTO rm_meta (name, layout_version, position) VALUES (%s, %s, 0) "

@@ -169,24 +169,23 @@ async def events(
     known_at: datetime | None = None,
     upto: int | None = None,
 ) -> EventPage:
-    """A page of the log after a position (keyset), in recorded order."""
+    """A page of the log after a position (keyset), in recorded order. Only the filters given
+    are in the statement, so that each combination is planned for itself."""
+    filters = {
+        "type = ANY({})": _list(types),
+        "unit_path && {}": _list(unit_ids),
+        "subject_id = ANY({})": _list(subject_ids),
+        "owner_id = {}": owner_id,
+        "recorded_at <= {}": known_at,
+        "position <= {}": upto,
+    }
+    given = [(condition, value) for condition, value in filters.items() if value is not None]
+    where = "".join(f" AND {c.format(f'${n}')}" for n, (c, _) in enumerate(given, start=3))
     rows = await conn.fetch(
-        "SELECT * FROM rm_events WHERE position > $1 "
-        "AND ($3::text[] IS NULL OR type = ANY($3)) "
-        "AND ($4::uuid[] IS NULL OR unit_path && $4) "
-        "AND ($5::uuid[] IS NULL OR subject_id = ANY($5)) "
-        "AND ($6::uuid IS NULL OR owner_id = $6) "
-        "AND ($7::timestamptz IS NULL OR recorded_at <= $7) "
-        "AND ($8::bigint IS NULL OR position <= $8) "
-        "ORDER BY position LIMIT $2",
+        f"SELECT * FROM rm_events WHERE position > $1{where} ORDER BY position LIMIT $2",
         after,
         first + 1,
-        _list(types),
-        _list(unit_ids),
-        _list(subject_ids),
-        owner_id,
-        known_at,
-        upto,
+        *(value for _, value in given),
     )
     return EventPage([_event(row) for row in rows[:first]], has_next=len(rows) > first)
 

@@ -24,12 +24,13 @@ CREATE TABLE IF NOT EXISTS rm_meta (
     name text PRIMARY KEY,
     layout_version int NOT NULL,
     position bigint NOT NULL,
-    watermark timestamptz
-);
-ALTER TABLE rm_meta ADD COLUMN IF NOT EXISTS safe_time timestamptz
+    watermark timestamptz,
+    safe_time timestamptz
+)
 """
 
-TABLES = ("rm_facts", "rm_staffing", "rm_labels", "rm_subjects", "rm_events")
+TABLES = ("rm_facts", "rm_staffing", "rm_labels", "rm_subjects", "rm_events", "rm_meta")
+"""Dropped by a rebuild (rm_meta too, since its columns follow the layout)."""
 
 DDL = """
 CREATE TABLE rm_facts (

@@ -10,8 +10,15 @@ from uuid import UUID
 
 import asyncpg
 
+from projections import units
 from projections.units import KNOWN, Conn
-from projections.views import StaffingRowView, StaffingTable, StaffingView, roll_up_staffing
+from projections.views import (
+    StaffingRowView,
+    StaffingTable,
+    StaffingView,
+    UnitView,
+    roll_up_staffing,
+)
 
 Label = tuple[str, str, str | None]
 
@@ -22,6 +29,18 @@ SELECT u.id AS unit_id, f.* FROM unnest($3::uuid[]) AS u(id) CROSS JOIN LATERAL 
     ORDER BY valid_from DESC LIMIT 1
 ) f
 """
+
+
+UNIT_AND_TABLE = f"""
+SELECT u.id, u.name, u.parent_id, u.valid_from AS unit_from, u.id AS unit_id, f.*
+FROM ({units.BY_ID}) u LEFT JOIN LATERAL (
+    SELECT valid_from, labels, authorized, current, women, resolutions, unit_women, note, source
+    FROM rm_staffing WHERE unit_id = u.id AND valid_from <= $1 AND {KNOWN}
+    ORDER BY valid_from DESC LIMIT 1
+) f ON true
+"""
+"""A unit in force with its own table in force, in one statement (what a client reading one
+unit's staffing asks for)."""
 
 
 class Labels:
@@ -74,6 +93,20 @@ async def tables(
     rows = await conn.fetch(TABLES, as_of, known_at, list(unit_ids))
     names = await (labels or Labels()).resolve(conn, {i for row in rows for i in row["labels"]})
     return [_table(row, names) for row in rows]
+
+
+async def unit_and_table(
+    conn: Conn, unit_id: UUID, as_of: date, known_at: datetime, labels: Labels | None = None
+) -> tuple[UnitView | None, StaffingTable | None]:
+    """The unit in force at (as_of, known_at), and its own staffing table in force then."""
+    row = await conn.fetchrow(UNIT_AND_TABLE, as_of, known_at, [unit_id])
+    if row is None:
+        return None, None
+    unit = UnitView(row["id"], row["name"], row["parent_id"], row["unit_from"])
+    if row["labels"] is None:
+        return unit, None
+    names = await (labels or Labels()).resolve(conn, row["labels"])
+    return unit, _table(row, names)
 
 
 async def staffing(

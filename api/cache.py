@@ -1,0 +1,121 @@
+"""Answers kept in process memory (projections/freshness.py says why they are final).
+
+Asked again with the same document, variables and token role, a query gives the same answer as
+long as what it depended on stands. The first execution says what that is (the context notes
+it): nothing else, for an answer whose every knownAt is at or before the safe time S (final:
+kept until memory runs short); today's date, for an answer without asOf; S itself, for an
+answer without knownAt or of the current state (kept until S moves, apart from the others so
+that they never push final answers out). The cache keeps encoded bodies, bounded in bytes,
+least recently used first out."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from prometheus_client import Counter, Gauge
+
+HITS = Counter("govledger_answer_cache_hits", "Answers served from the process cache")
+MISSES = Counter("govledger_answer_cache_misses", "Answers computed (not in the process cache)")
+BYTES = Gauge("govledger_answer_cache_bytes", "Bytes of answers held in the process cache")
+
+RequestKey = tuple[str, str | None, str, str | None]
+"""(document, operation name, variables as canonical JSON, token role)."""
+
+
+@dataclass(frozen=True)
+class Depends:
+    """What an answer depended on besides its request."""
+
+    on_today: bool
+    on_now: bool
+
+    @property
+    def final(self) -> bool:
+        return not (self.on_today or self.on_now)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    key: tuple[object, ...] | None
+    """The full key, once the request's dependencies are known; None before its first run."""
+    body: bytes | None
+    depends: Depends | None
+
+    @property
+    def etag(self) -> str | None:
+        if self.key is None:
+            return None
+        return '"' + hashlib.blake2b(repr(self.key).encode(), digest_size=16).hexdigest() + '"'
+
+
+class AnswerCache:
+    def __init__(self, max_bytes: int, max_requests: int = 100_000) -> None:
+        self.max_bytes = max_bytes
+        self.max_requests = max_requests
+        self._shapes: OrderedDict[RequestKey, Depends] = OrderedDict()
+        self._bodies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._size = 0
+        self._current: dict[tuple[object, ...], bytes] = {}
+        self._current_at: datetime | None = None
+        self._current_size = 0
+
+    def key(
+        self, request: RequestKey, depends: Depends, safe_time: datetime | None, today: date
+    ) -> tuple[object, ...]:
+        return (
+            *request,
+            today if depends.on_today else None,
+            safe_time if depends.on_now else None,
+        )
+
+    def lookup(self, request: RequestKey, safe_time: datetime | None, today: date) -> Lookup:
+        depends = self._shapes.get(request)
+        if depends is None or (depends.on_now and safe_time is None):
+            MISSES.inc()
+            return Lookup(None, None, depends)
+        key = self.key(request, depends, safe_time, today)
+        if depends.on_now:
+            body = self._current.get(key) if safe_time == self._current_at else None
+        else:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+        (MISSES if body is None else HITS).inc()
+        return Lookup(key, body, depends)
+
+    def store(
+        self,
+        request: RequestKey,
+        depends: Depends,
+        safe_time: datetime | None,
+        today: date,
+        body: bytes,
+    ) -> Lookup:
+        self._shapes[request] = depends
+        self._shapes.move_to_end(request)
+        while len(self._shapes) > self.max_requests:
+            self._shapes.popitem(last=False)
+        key = self.key(request, depends, safe_time, today)
+        if depends.on_now:
+            self._keep_current(key, safe_time, body)
+        elif len(body) <= self.max_bytes // 8:
+            old = self._bodies.pop(key, None)
+            self._size += len(body) - (len(old) if old else 0)
+            self._bodies[key] = body
+            while self._size > self.max_bytes:
+                _, evicted = self._bodies.popitem(last=False)
+                self._size -= len(evicted)
+        BYTES.set(self._size + self._current_size)
+        return Lookup(key, body, depends)
+
+    def _keep_current(
+        self, key: tuple[object, ...], safe_time: datetime | None, body: bytes
+    ) -> None:
+        if safe_time != self._current_at:
+            self._current, self._current_at, self._current_size = {}, safe_time, 0
+        if self._current_size + len(body) <= self.max_bytes // 4 and key not in self._current:
+            self._current[key] = body
+            self._current_size += len(body)
