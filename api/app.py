@@ -107,7 +107,7 @@ def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
 
     routes = [
         Route("/", lambda _: RedirectResponse("/graphql")),
-        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
         WebSocketRoute("/graphql", view),
         Route("/metrics", metrics),
         Route("/healthz", health),

@@ -21,6 +21,8 @@ CACHED_TOKENS = 10_000
 WRITERS = ("editor", "admin")
 
 TOKENS_DDL = """
+SELECT pg_advisory_xact_lock(7011);  -- one statement string is one transaction: processes that
+                                     -- start together create the table one after the other
 CREATE TABLE IF NOT EXISTS api_tokens (
     id bigserial PRIMARY KEY,
     name text NOT NULL,

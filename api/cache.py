@@ -3,17 +3,20 @@
 Asked again with the same document, variables and token role, a query gives the same answer as
 long as what it depended on stands. The first execution says what that is (the context notes
 it): nothing else, for an answer whose every knownAt is at or before the safe time S (final:
-kept until memory runs short); today's date, for an answer without asOf; S itself, for an
-answer without knownAt or of the current state (kept until S moves, apart from the others so
-that they never push final answers out). The cache keeps encoded bodies, bounded in bytes,
+kept until memory runs short); today's date, for an answer without asOf; `now`, for an answer
+without knownAt or of the current state. `now` is the read model's position, with S where the
+document shows a knownAt: a read without knownAt at S sees the events up to the position,
+whatever S, so such answers live as long as the read model stays where it was (apart from
+final ones, which they never push out). The cache keeps encoded bodies, bounded in bytes,
 least recently used first out."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from prometheus_client import Counter, Gauge
 
@@ -59,26 +62,26 @@ class AnswerCache:
         self._bodies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
         self._size = 0
         self._current: dict[tuple[object, ...], bytes] = {}
-        self._current_at: datetime | None = None
+        self._current_at: Hashable | None = None
         self._current_size = 0
 
     def key(
-        self, request: RequestKey, depends: Depends, safe_time: datetime | None, today: date
+        self, request: RequestKey, depends: Depends, now: Hashable | None, today: date
     ) -> tuple[object, ...]:
         return (
             *request,
             today if depends.on_today else None,
-            safe_time if depends.on_now else None,
+            now if depends.on_now else None,
         )
 
-    def lookup(self, request: RequestKey, safe_time: datetime | None, today: date) -> Lookup:
+    def lookup(self, request: RequestKey, now: Hashable | None, today: date) -> Lookup:
         depends = self._shapes.get(request)
-        if depends is None or (depends.on_now and safe_time is None):
+        if depends is None or (depends.on_now and now is None):
             MISSES.inc()
             return Lookup(None, None, depends)
-        key = self.key(request, depends, safe_time, today)
+        key = self.key(request, depends, now, today)
         if depends.on_now:
-            body = self._current.get(key) if safe_time == self._current_at else None
+            body = self._current.get(key) if now == self._current_at else None
         else:
             body = self._bodies.get(key)
             if body is not None:
@@ -90,7 +93,7 @@ class AnswerCache:
         self,
         request: RequestKey,
         depends: Depends,
-        safe_time: datetime | None,
+        now: Hashable | None,
         today: date,
         body: bytes,
     ) -> Lookup:
@@ -98,9 +101,9 @@ class AnswerCache:
         self._shapes.move_to_end(request)
         while len(self._shapes) > self.max_requests:
             self._shapes.popitem(last=False)
-        key = self.key(request, depends, safe_time, today)
+        key = self.key(request, depends, now, today)
         if depends.on_now:
-            self._keep_current(key, safe_time, body)
+            self._keep_current(key, now, body)
         elif len(body) <= self.max_bytes // 8:
             old = self._bodies.pop(key, None)
             self._size += len(body) - (len(old) if old else 0)
@@ -111,11 +114,9 @@ class AnswerCache:
         BYTES.set(self._size + self._current_size)
         return Lookup(key, body, depends)
 
-    def _keep_current(
-        self, key: tuple[object, ...], safe_time: datetime | None, body: bytes
-    ) -> None:
-        if safe_time != self._current_at:
-            self._current, self._current_at, self._current_size = {}, safe_time, 0
+    def _keep_current(self, key: tuple[object, ...], now: Hashable | None, body: bytes) -> None:
+        if now != self._current_at:
+            self._current, self._current_at, self._current_size = {}, now, 0
         if self._current_size + len(body) <= self.max_bytes // 4 and key not in self._current:
             self._current[key] = body
             self._current_size += len(body)

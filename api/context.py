@@ -44,7 +44,7 @@ class Context:
     def __init__(self, services: Services, principal: Principal | None = None) -> None:
         self.services = services
         self.principal = principal
-        self.safe_time = services.freshness.safe_time
+        self.position, self.safe_time = services.freshness.board.read()
         self.today = today()
         self.loaders = self.new_loaders()
         self.depends_on_now = False

@@ -10,11 +10,14 @@ from functools import lru_cache
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     OperationDefinitionNode,
+    Visitor,
     get_operation_ast,
     parse,
     specified_rules,
+    visit,
 )
 from strawberry.schema.schema import validate_document
 
@@ -28,6 +31,8 @@ CACHED_TEXT_BYTES = 16 * 1024
 class Document:
     node: DocumentNode | None
     errors: list[GraphQLError]
+    shows_known_at: bool = True
+    """Whether an answer shows a knownAt (selects a field of that name anywhere)."""
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
         return None if self.node is None else get_operation_ast(self.node, name)
@@ -46,7 +51,20 @@ def _prepare(text: str) -> Document:
     except GraphQLError as error:
         return Document(None, [error])
     rules = (*specified_rules, *RULES)
-    return Document(node, validate_document(schema._schema, node, rules))
+    errors = validate_document(schema._schema, node, rules)
+    return Document(node, errors, shows_field(node, "knownAt"))
+
+
+def shows_field(node: DocumentNode, name: str) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_field(self, field: FieldNode, *_: object) -> None:
+            nonlocal found
+            found = found or field.name.value == name
+
+    visit(node, Finder())
+    return found
 
 
 _prepared = lru_cache(maxsize=CACHED_DOCUMENTS)(_prepare)

@@ -72,8 +72,10 @@ def read(plan: Plan, source: Any) -> dict[str, Any] | None:
             try:
                 value = coerce(value)
             except Exception:
-                value = None
-        if value is None and not nullable:
+                return None
+            if value is None:
+                return None
+        elif not nullable:
             return None
         results[name] = value
     return results

@@ -38,9 +38,11 @@ REVALIDATE = "no-cache"
 class RequestError(Exception):
     """A request that is not a GraphQL request this server takes."""
 
-    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST") -> None:
+    def __init__(
+        self, status: int, message: str, code: str = "BAD_REQUEST", allow: str | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.message, self.code = status, message, code
+        self.status, self.message, self.code, self.allow = status, message, code, allow
 
 
 @dataclass(frozen=True)
@@ -117,18 +119,25 @@ class GraphQLHTTP:
         try:
             response = await self.answer(request)
         except RequestError as error:
-            response = Response(
-                error_body(error.message, error.code), error.status, media_type=JSON
-            )
+            headers = {"Allow": error.allow} if error.allow else None
+            body = error_body(error.message, error.code)
+            response = Response(body, error.status, headers=headers, media_type=JSON)
         except Unauthenticated as error:
             response = Response(error_body(error.message, error.code), 401, media_type=JSON)
+        except Exception:
+            log.exception("GraphQL request failed")
+            body = error_body("Internal error; it was logged.", "INTERNAL_SERVER_ERROR")
+            response = Response(body, 500, media_type=JSON)
         await response(scope, receive, send)
 
     async def answer(self, request: Request) -> Response:
         method = request.method
         if method not in ("GET", "POST"):
             raise RequestError(
-                405, "GraphQL only supports GET and POST requests.", "METHOD_NOT_ALLOWED"
+                405,
+                "GraphQL only supports GET and POST requests.",
+                "METHOD_NOT_ALLOWED",
+                "GET, POST",
             )
         body = await read_body(request.receive) if method == "POST" else b""
         graphql = decode_request(
@@ -139,6 +148,7 @@ class GraphQLHTTP:
         )
         services = self.services["current"]
         principal = await services.tokens.authenticate(request.headers.get("authorization"))
+        document = documents.prepare(graphql.query)
         context = Context(services, principal)
         key: RequestKey = (
             graphql.query,
@@ -146,20 +156,20 @@ class GraphQLHTTP:
             graphql.canonical_variables,
             principal.role if principal else None,
         )
-        found = self.cache.lookup(key, context.safe_time, context.today)
+        now = (context.position, context.safe_time if document.shows_known_at else None)
+        found = self.cache.lookup(key, now if context.safe_time else None, context.today)
         if found.body is not None:
             return self.respond(request, found, found.body)
-        body, depends = await self.execute(graphql, context, method)
+        body, depends = await self.execute(graphql, document, context, method)
         if depends is None:
             return Response(body, media_type=JSON)
-        stored = self.cache.store(key, depends, context.safe_time, context.today, body)
+        stored = self.cache.store(key, depends, now, context.today, body)
         return self.respond(request, stored, body)
 
     async def execute(
-        self, graphql: GraphQLRequest, context: Context, method: str
+        self, graphql: GraphQLRequest, document: documents.Document, context: Context, method: str
     ) -> tuple[bytes, Depends | None]:
         """The encoded answer, and what it depends on if it may be kept."""
-        document = documents.prepare(graphql.query)
         if document.errors:
             return encode(None, document.errors), None
         operation = document.operation(graphql.operation_name)
@@ -169,7 +179,9 @@ class GraphQLHTTP:
         if kind == OperationType.SUBSCRIPTION:
             raise RequestError(400, "subscriptions are served over WebSocket on this path")
         if kind == OperationType.MUTATION and method == "GET":
-            raise RequestError(405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED")
+            raise RequestError(
+                405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", "POST"
+            )
         result = execute(
             schema._schema,
             document.node,  # type: ignore[arg-type]

@@ -61,6 +61,10 @@ SERIES = [
     ("일반직", "8·9급"),
     ("별정직", "5급상당"),
     ("임기제", "6급상당"),
+    ("관리운영직", "7급"),
+    ("관리운영직", "8급"),
+    ("임기제", "7급상당"),
+    ("별정직", "7급상당"),
 ]
 
 
@@ -107,6 +111,7 @@ class LedgerWriter:
     retraction_rate: float = 0.01
     rename_rate: float = 0.01
     move_rate: float = 0.005
+    rows_per_table: int = 10
     start_year: int = 2000
     on_events: Callable[[int], None] | None = None
     written: int = 0
@@ -159,7 +164,7 @@ class LedgerWriter:
         self.flush()
 
     def staffing_rows(self) -> list[StaffingRow]:
-        chosen = sorted(self.random.sample(range(len(SERIES)), self.random.randint(2, 6)))
+        chosen = sorted(self.random.sample(range(len(SERIES)), self.rows_per_table))
         rows = []
         for index, series in enumerate(chosen):
             category, grade = SERIES[series]
@@ -257,7 +262,9 @@ class LedgerWriter:
         return month_end(self.start_year, 1)
 
 
-def write_ledger(runtime: Runtime, events: int, units: int, seed: int = 1) -> LedgerWriter:
+def write_ledger(
+    runtime: Runtime, events: int, units: int, seed: int = 1, rows: int = 10
+) -> LedgerWriter:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -267,7 +274,9 @@ def write_ledger(runtime: Runtime, events: int, units: int, seed: int = 1) -> Le
         transient=True,
     ) as bar:
         task = bar.add_task(f"writing {events} events", total=events)
-        writer = LedgerWriter(runtime, seed=seed, on_events=lambda n: bar.advance(task, n))
+        writer = LedgerWriter(
+            runtime, seed=seed, rows_per_table=rows, on_events=lambda n: bar.advance(task, n)
+        )
         writer.write(events, units)
     return writer
 
@@ -327,20 +336,28 @@ def rebuild_breakdown(runtime: Runtime) -> tuple[float, dict[str, Timer]]:
     """A rebuild with the projector's parts wrapped in timers (which costs a little)."""
     projector = runtime.projector
     timers: dict[str, Timer] = {}
-    parts = ("step", "apply", "decode", "apply_event", "load_subjects", "write", "position")
-    own = {name: vars(projector)[name] for name in parts if name in vars(projector)}
-    for name in parts:
-        setattr(projector, name, timed(timers, name, getattr(projector, name)))
+    parts = {
+        "step": (projector, "step"),
+        "apply": (projector, "apply"),
+        "decode": (projector, "decode"),
+        "builder.add": (projector.builder, "add"),
+        "builder.load_subjects": (projector.builder, "load_subjects"),
+        "writer.write": (projector.writer, "write"),
+        "barrier": (projector, "barrier"),
+    }
+    own = {name: vars(owner).get(attribute) for name, (owner, attribute) in parts.items()}
+    for name, (owner, attribute) in parts.items():
+        setattr(owner, attribute, timed(timers, name, getattr(owner, attribute)))
     try:
         start = time.perf_counter()
         rebuild(runtime)
         return time.perf_counter() - start, timers
     finally:
-        for name in parts:
-            if name in own:
-                setattr(projector, name, own[name])  # an attribute (decode), not a method
+        for name, (owner, attribute) in parts.items():
+            if own[name] is not None:
+                setattr(owner, attribute, own[name])  # an attribute (decode), not a method
             else:
-                delattr(projector, name)
+                delattr(owner, attribute)
 
 
 def best_of(repeat: int, work: Callable[[], int]) -> tuple[int, float]:
@@ -356,7 +373,8 @@ def best_of(repeat: int, work: Callable[[], int]) -> tuple[int, float]:
 def table_sizes(runtime: Runtime) -> list[tuple[str, int, str]]:
     found = []
     with runtime.connect() as conn:
-        for name in (runtime.ledger.events_table, "rm_events", "rm_facts", "rm_subjects"):
+        tables = ("rm_events", "rm_staffing", "rm_facts", "rm_subjects", "rm_labels")
+        for name in (runtime.ledger.events_table, *tables):
             row = conn.execute(
                 sql.SQL(
                     "SELECT count(*), pg_size_pretty(pg_total_relation_size({})) FROM {}"
@@ -371,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20000, help="events to write (20000)")
     parser.add_argument("--units", type=int, default=50, help="org units to register (50)")
+    parser.add_argument("--rows", type=int, default=10, help="lines per staffing table (10)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measure; best kept")
     parser.add_argument(
         "--breakdown",
@@ -383,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with embedded_runtime() as runtime:
         start = time.perf_counter()
-        writer = write_ledger(runtime, args.events, args.units, args.seed)
+        writer = write_ledger(runtime, args.events, args.units, args.seed, args.rows)
         wrote = time.perf_counter() - start
         console.print(
             f"wrote {writer.written} events ({len(writer.units)} units) in "
@@ -426,8 +445,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
             console.print(parts)
             console.print(
-                "step = one batch in one transaction: read it, apply, notify, commit; "
-                "apply = load_subjects + (decode + apply_event) per event + write"
+                "step = one batch in one transaction: read it, apply, publish, commit; "
+                "apply = builder.load_subjects + (decode + builder.add) per event + writer.write"
             )
 
 

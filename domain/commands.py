@@ -58,6 +58,18 @@ class StaffingRowInput:
     series_key: str | None = None
     resolution: str | None = None
 
+    def fields(self) -> dict[str, Any]:
+        """The row's fields by name (a shallow copy: dataclasses.asdict deep-copies each)."""
+        return {
+            "job_category": self.job_category,
+            "grade": self.grade,
+            "authorized": self.authorized,
+            "current": self.current,
+            "women": self.women,
+            "series_key": self.series_key,
+            "resolution": self.resolution,
+        }
+
 
 @dataclass(frozen=True)
 class RecordStaffing(Command):

@@ -12,11 +12,17 @@ EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
 
 
+MAX_COUNT = 2**31 - 1
+"""The most a count may be: what a GraphQL Int and the read model's integers hold."""
+
+
 def check_count(field: str, value: int | None) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise invalid(field, value, "must be a whole number of people, zero or more")
+    if value > MAX_COUNT:
+        raise invalid(field, value, f"must be at most {MAX_COUNT}")
 
 
 def check_won(field: str, value: int | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import invalid
@@ -33,9 +33,16 @@ class StaffingRow:
     decided by the totals); omitted from the recorded row when there is none."""
 
     def as_dict(self) -> dict[str, Any]:
-        row = asdict(self)
-        if row["resolution"] is None:
-            del row["resolution"]
+        row: dict[str, Any] = {
+            "series_key": self.series_key,
+            "job_category": self.job_category,
+            "grade": self.grade,
+            "authorized": self.authorized,
+            "current": self.current,
+            "women": self.women,
+        }
+        if self.resolution is not None:
+            row["resolution"] = self.resolution
         return row
 
     @classmethod

@@ -7,7 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import singledispatchmethod
 from typing import TypeVar, cast
@@ -78,6 +81,16 @@ class Ledger(Application[UUID]):
 
     def __init__(self, config: PgConfig) -> None:
         super().__init__(env=ledger_env(config))
+        self._held = threading.local()
+
+    @contextmanager
+    def holding(self, held: dict[UUID, Aggregate]) -> Iterator[None]:
+        """Within it, this thread's loads read and keep aggregates in held (ledger/work.py)."""
+        self._held.aggregates = held
+        try:
+            yield
+        finally:
+            self._held.aggregates = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -151,10 +164,14 @@ class Ledger(Application[UUID]):
     def load(self, cls: type[A], aggregate_id: UUID | None, field: str) -> A:
         if aggregate_id is None:
             raise NotFound(f"{field}: no id given", field=field)
+        held: dict[UUID, Aggregate] | None = getattr(self._held, "aggregates", None)
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate = held[aggregate_id] if held and aggregate_id in held else None
+            aggregate = aggregate or self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{field}: {aggregate_id} not found", field=field) from None
+        if held is not None:
+            held[aggregate_id] = aggregate
         if not isinstance(aggregate, cls):
             raise NotFound(f"{field}: {aggregate_id} is not a {cls.__name__}", field=field)
         return aggregate
@@ -166,7 +183,8 @@ class Ledger(Application[UUID]):
         return aggregate
 
     def exists(self, aggregate_id: UUID) -> bool:
-        return aggregate_id in self.repository
+        held: dict[UUID, Aggregate] | None = getattr(self._held, "aggregates", None)
+        return (held is not None and aggregate_id in held) or aggregate_id in self.repository
 
     @staticmethod
     def check_version(aggregate: Aggregate, expected: int | None) -> None:
@@ -233,7 +251,7 @@ class Ledger(Application[UUID]):
     @decide.register
     def _(self, command: c.RecordStaffing, provenance: Provenance) -> Aggregate:
         unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
-        rows = [make_row(**asdict(row), index=index) for index, row in enumerate(command.rows)]
+        rows = [make_row(**row.fields(), index=index) for index, row in enumerate(command.rows)]
         unit.record_staffing(command.reference_date, rows, command.women, command.note, provenance)
         return unit
 

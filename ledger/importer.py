@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,12 +25,20 @@ from domain.orgunit import OrgUnit
 from domain.provenance import Provenance
 from domain.staffing import make_row
 from domain.task import Task, TaskKind, TaskStatus, check_milestones
-from ledger.application import Ledger
+from ledger.application import Ledger, Outcome
 from ledger.checks import MONEY_UNITS, CheckError, Document, load_folder, verify
+from ledger.work import Refused, UnitOfWork
 
 ACTOR = "importer"
+CHUNK = 500
+"""Facts recorded per transaction."""
 KINDS = ("units", "staffing", "budget", "tasks", "indicators")
 A = TypeVar("A", bound=Aggregate)
+
+
+def provenance(plan: Plan) -> Provenance:
+    reason = "re-import: transcription corrected" if plan.correction else "import"
+    return Provenance(ACTOR, reason, plan.source)
 
 
 class ImportStopped(Exception):
@@ -106,17 +114,28 @@ class Importer:
         return self.report
 
     def record(self) -> None:
-        """Record the plan in order. A fact the ledger refuses stops the import; what was
-        recorded before it stays, and importing again goes on from there."""
-        for done, (name, plan) in enumerate(self.report.plans):
-            reason = "re-import: transcription corrected" if plan.correction else "import"
+        """Record the plan in order, a chunk of facts per transaction. A fact the ledger refuses
+        stops the import; what was recorded before it stays, and importing again goes on from
+        there."""
+        work = UnitOfWork(self.ledger)
+        plans = self.report.plans
+        for start in range(0, len(plans), CHUNK):
+            chunk = plans[start : start + CHUNK]
+            items = [(plan.command, provenance(plan)) for _, plan in chunk]
             try:
-                outcome = self.ledger.execute(plan.command, Provenance(ACTOR, reason, plan.source))
-            except DomainError as error:
+                outcomes = work.execute(items)
+            except Refused as refused:
+                self.recorded(refused.recorded)
+                name, plan = chunk[len(refused.recorded)]
+                done = start + len(refused.recorded)
                 raise ImportStopped(
-                    f"{name}: {plan.what}: {error}. The {done} facts before it are recorded; "
-                    "fix the file and import again to record the rest."
-                ) from error
+                    f"{name}: {plan.what}: {refused.error}. The {done} facts before it are "
+                    "recorded; fix the file and import again to record the rest."
+                ) from refused.error
+            self.recorded(outcomes)
+
+    def recorded(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
             self.report.events.update(outcome.event_types)
             if self.on_fact:
                 self.on_fact()
@@ -196,7 +215,7 @@ class Importer:
             for r in entry["rows"]
         )
         wanted = {
-            "rows": [make_row(**asdict(r), index=i).as_dict() for i, r in enumerate(rows)],
+            "rows": [make_row(**r.fields(), index=i).as_dict() for i, r in enumerate(rows)],
             "women": entry.get("women"),
             "note": entry.get("note") and clean(entry["note"]),
         }

@@ -20,8 +20,14 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -85,6 +91,9 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 schema=schema, table=table, floor=self.floor_table, setting=SQL(RECORDED_AT_SETTING)
             ),
         ]
+        self.lock_and_notify_statement = SQL("; ").join(
+            [*self.lock_table_statements, SQL("NOTIFY {}").format(Identifier(self.channel_name))]
+        )
         self.barrier_statements = (
             SQL("LOCK TABLE {schema}.{table} IN SHARE MODE").format(schema=schema, table=table),
             SQL(
@@ -104,6 +113,28 @@ class LedgerRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, recorded_at FROM {schema}.{table} "
             "WHERE notification_id = ANY(%s)"
         ).format(schema=schema, table=table)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, without psycopg's pipeline mode: one transaction of a few
+        round trips (the idempotency key, the lock and stamp, the rows). In pipeline mode a
+        transaction of several hundred kilobytes could hang in `Pipeline.sync` while holding
+        the log's lock (psycopg 3.3.9)."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return []
+            curs.execute(self.lock_and_notify_statement)
+            rows = [
+                self.construct_pg_stored_event(
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in stored_events
+            ]
+            curs.execute(self.insert_events_statement, (rows,))
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -65,10 +65,15 @@ class Batch:
     touched: set[UUID] = field(default_factory=set)
     _open: dict[FactKey, FactRow] = field(default_factory=dict)
 
-    def change(self, key: FactKey, moment: datetime, row: FactRow | None) -> None:
+    def change(
+        self, key: FactKey, moment: datetime, row: FactRow | None, believed: bool = True
+    ) -> None:
+        """Record a new version of a fact (row), or none (a retraction); a version believed
+        until now ends at moment: in memory if this batch wrote it, else in the database
+        (`believed` says whether the database may hold one)."""
         if key in self._open:
             self._open.pop(key).recorded_to = moment
-        elif key not in self.close_believed:
+        elif believed and key not in self.close_believed:
             self.close_believed[key] = moment
         if row is not None:
             self.facts.append(row)

@@ -11,7 +11,7 @@ import psycopg
 from eventsourcing.domain import Aggregate
 
 from projections import changes
-from projections.batch import Batch, EventRow, FactRow, Subject
+from projections.batch import Batch, EventRow, FactKey, FactRow, Subject
 from projections.tree import ParentLink, ParentTimelines
 
 
@@ -22,10 +22,21 @@ class RowBuilder:
     def __init__(self) -> None:
         self.subjects: dict[UUID, Subject] = {}
         self.tree = ParentTimelines()
+        self.believed: set[FactKey] = set()
+        """The facts of which a version is believed (none retracted since): only for those can
+        an event close a version that an earlier batch wrote."""
 
     def reload(self, conn: psycopg.Connection[Any]) -> None:
         self.subjects.clear()
         self.tree = ParentTimelines()
+        self.believed = {
+            (kind, subject, valid_from)
+            for kind, subject, valid_from in conn.execute(
+                "SELECT kind, subject_id, valid_from FROM rm_facts WHERE recorded_to IS NULL "
+                "UNION ALL SELECT 'staffing', unit_id, valid_from FROM rm_staffing "
+                "WHERE recorded_to IS NULL"
+            ).fetchall()
+        }
         rows = conn.execute(
             "SELECT subject_id, valid_from, parent_id, recorded_from, recorded_to "
             "FROM rm_facts WHERE kind = 'org.parent' ORDER BY position"
@@ -54,15 +65,19 @@ class RowBuilder:
         batch.touched.add(event.originator_id)
         for change in changes.facts_of(event):
             key = (change.kind, change.subject_id, change.valid_from)
+            believed = key in self.believed
             row = None
             if isinstance(change, changes.Put):
+                self.believed.add(key)
                 value = {**subject.attrs, **change.value} if subject.attrs else change.value
                 row = FactRow(*key, subject.owner_id, value, at, position)
                 if change.kind == "org.parent":
                     parent = change.value["parent_id"]
                     link = ParentLink(change.valid_from, UUID(parent) if parent else None, at)
                     self.tree.add(change.subject_id, link)
-            batch.change(key, at, row)
+            else:
+                self.believed.discard(key)
+            batch.change(key, at, row, believed)
         batch.events.append(self.event_row(event, subject, position, at))
 
     def event_row(

@@ -31,6 +31,7 @@ from projections.schema import (
     META_DDL,
     PROJECTED_CHANNEL,
     PROJECTION_NAME,
+    READ_INDEXES,
     TABLES,
 )
 from projections.writer import Writer
@@ -74,6 +75,7 @@ class Projector:
         self.writer = Writer()
         self.on_event: Callable[[int], None] | None = None
         self.stale = False
+        self.indexed = False
         self.target: tuple[int, datetime] | None = None
         self.read_log_sql = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, recorded_at "
@@ -108,11 +110,13 @@ class Projector:
             if row is None or row[0] != LAYOUT_VERSION:
                 self.reset(conn)
         self.stale = True
+        self.indexed = False
 
     def reset(self, conn: psycopg.Connection[Any]) -> None:
         """Drop the read model and start it anew at position 0 (a rebuild follows)."""
         log.info("rebuilding the read model from the log")
         self.stale = True
+        self.indexed = False
         for table in TABLES:
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         conn.execute(META_DDL)
@@ -158,6 +162,7 @@ class Projector:
                 reached = entries[-1][0] if entries else start
                 if reached >= head:
                     safe, self.target = moment, None
+                    self.index(conn)
                 else:
                     safe = entries[-1][5] - MICROSECOND
                 self.publish(conn, reached, entries[-1][5] if entries else None, safe)
@@ -168,6 +173,19 @@ class Projector:
             PROJECTED.inc(len(entries))
             POSITION.set(entries[-1][0])
         return len(entries)
+
+    def index(self, conn: psycopg.Connection[Any]) -> None:
+        """Create the indexes reads need, once a rebuild has reached the head of the log."""
+        if self.indexed:
+            return
+        row = conn.execute(
+            "SELECT indexed FROM rm_meta WHERE name = %s", (PROJECTION_NAME,)
+        ).fetchone()
+        if row is not None and not row[0]:
+            log.info("creating the read model's indexes")
+            conn.execute(READ_INDEXES)
+            conn.execute("UPDATE rm_meta SET indexed = true WHERE name = %s", (PROJECTION_NAME,))
+        self.indexed = True
 
     def publish(
         self,

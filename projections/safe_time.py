@@ -35,9 +35,13 @@ class SafeTimeBoard:
         self._map: mmap.mmap | bytearray = self._local
         if path is not None:
             self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            if os.fstat(self._fd).st_size < LAYOUT.size:
-                os.ftruncate(self._fd, LAYOUT.size)
-                os.pwrite(self._fd, LAYOUT.pack(0, NEVER), 0)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                if os.fstat(self._fd).st_size < LAYOUT.size:
+                    os.ftruncate(self._fd, LAYOUT.size)
+                    os.pwrite(self._fd, LAYOUT.pack(0, NEVER), 0)
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
             self._map = mmap.mmap(self._fd, LAYOUT.size)
 
     @property
@@ -45,7 +49,12 @@ class SafeTimeBoard:
         return self._fd is not None
 
     def read(self) -> tuple[int, datetime | None]:
-        position, micros = LAYOUT.unpack_from(self._map, 0)
+        """The pair as one worker wrote it (read until two reads agree: another worker may be
+        writing it meanwhile)."""
+        found = LAYOUT.unpack_from(self._map, 0)
+        while (again := LAYOUT.unpack_from(self._map, 0)) != found:
+            found = again
+        position, micros = found
         return position, None if micros == NEVER else from_micros(micros)
 
     def advance(self, position: int, safe_time: datetime | None) -> None:

@@ -24,6 +24,7 @@ class ParentLink:
 class ParentTimelines:
     def __init__(self) -> None:
         self._links: dict[UUID, list[ParentLink]] = {}
+        """Each unit's links by valid date (stable: in recorded order within a date)."""
 
     def add(self, unit_id: UUID, link: ParentLink) -> None:
         links = self._links.setdefault(unit_id, [])
@@ -31,16 +32,15 @@ class ParentTimelines:
             if old.valid_from == link.valid_from and old.recorded_to is None:
                 old.recorded_to = link.recorded_from
         links.append(link)
+        if len(links) > 1 and links[-2].valid_from > link.valid_from:
+            links.sort(key=lambda each: each.valid_from)
 
     def parent(self, unit_id: UUID, on: date, known_at: datetime) -> UUID | None:
-        candidates = [
-            link
-            for link in self._links.get(unit_id, [])
-            if link.valid_from <= on and link.known_at(known_at)
-        ]
-        if not candidates:
-            return None
-        return max(candidates, key=lambda link: link.valid_from).parent_id
+        """The parent of the latest link valid on `on` and believed at known_at."""
+        for link in reversed(self._links.get(unit_id, ())):
+            if link.valid_from <= on and link.known_at(known_at):
+                return link.parent_id
+        return None
 
     def path(self, unit_id: UUID, on: date, known_at: datetime) -> list[UUID]:
         """The unit and its ancestors, nearest first."""

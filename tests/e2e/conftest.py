@@ -64,6 +64,20 @@ class Live:
         data: dict[str, Any] = body["data"]
         return data
 
+    def caught_up(self, timeout: float = 30) -> None:
+        """Wait until the server answers from everything recorded so far: its projector works
+        in the background, so `runtime.catch_up()` finds the projector lock taken."""
+        head = self.runtime.ledger.recorder.max_notification_id()
+        if head is None:
+            return
+        stamp = self.runtime.ledger.ledger_recorder.recorded_at([head])[head]
+        services = self.runtime.services
+        assert services is not None
+        deadline = time.monotonic() + timeout
+        while (safe := services.freshness.safe_time) is None or safe < stamp:
+            assert time.monotonic() < deadline, "the server's read model did not catch up"
+            time.sleep(0.02)
+
     def log_size(self) -> int:
         edges = self.data("{ events(first: 500) { edges { cursor } } }")["events"]["edges"]
         return len(edges)

@@ -18,7 +18,7 @@ MAYOR = str(ids.unit_id("mayors-office"))
 @pytest.fixture
 def seoul(live: Live) -> Live:
     Importer(live.runtime.ledger).import_folder(DATA)
-    live.runtime.catch_up()
+    live.caught_up()
     return live
 
 
