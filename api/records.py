@@ -15,7 +15,6 @@ from domain.task import TaskKind, TaskStatus
 from projections.views import (
     BudgetLineView,
     BudgetView,
-    StaffingRowView,
     StaffingView,
     TaskView,
 )
@@ -57,18 +56,6 @@ class StaffingRow:
         description="How the figures of this row were read where the source text was ambiguous (e.g. empty cells lost in extraction, decided by the printed totals); one per table included."
     )
 
-    @classmethod
-    def of(cls, row: StaffingRowView) -> StaffingRow:
-        return cls(
-            series_key=row.series_key,
-            job_category=row.job_category,
-            grade=row.grade,
-            authorized=row.authorized,
-            current=row.current,
-            women=row.women,
-            resolutions=row.resolutions,
-        )
-
 
 @strawberry.type
 class Staffing:
@@ -108,7 +95,8 @@ class Staffing:
             authorized=view.authorized,
             current=view.current,
             women=view.women,
-            rows=[StaffingRow.of(row) for row in view.rows],
+            # The views have StaffingRow's fields as attributes: GraphQL reads them as they are.
+            rows=cast(list[StaffingRow], view.rows),
             sources=view.sources,
             notes=view.notes,
             job_category=view.job_category,

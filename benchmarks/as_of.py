@@ -5,8 +5,9 @@ ledger of that many events (rebuild.LedgerWriter: a tree of units, staffing and 
 monthly reference dates, corrections, retractions, renames and moves), projects it, and times
 K reads of each kind at random (asOf, knownAt) through an asyncpg pool (Runtime.open_services):
 
-  staffing      projections.queries.staffing for one unit
-  load_tree     projections.queries.load_tree (every unit in force)
+  unit          projections.units.units for one unit (its name, parent and status)
+  staffing      projections.staffing.staffing for one unit
+  subtree       projections.units.subtrees for one unit (it and its descendants)
   budget_lines  projections.queries.budget_lines for one unit and the asOf's fiscal year
 
 A sample is a random unit, an asOf uniform between the first and last reference dates, and a
@@ -16,7 +17,7 @@ Every size is built first, each on its own server, then the reads go round the s
 the one reported (the first, "cold" one pays for preparing statements and first touching pages,
 and is shown beside it). It prints the median and p95 per kind and size, the ratio of each
 size's median to the first size's (target: about 1, the same cost at every size), and the plans
-PostgreSQL chooses (EXPLAIN), checking that the staffing query reads the rm_facts_subject index.
+PostgreSQL chooses (EXPLAIN), checking that the staffing query reads the rm_staffing_unit index.
 
 By default the number of units grows with the size (--events-per-unit, 100) so each unit's
 history stays the same: a read of one unit should then cost the same at every size. --units
@@ -49,9 +50,9 @@ from rebuild import console, embedded_runtime, write_ledger
 from rich.table import Table
 
 from api.runtime import Runtime
-from projections import queries
+from projections import queries, staffing, units
 
-KINDS = ("staffing", "load_tree", "budget_lines")
+KINDS = ("unit", "staffing", "subtree", "budget_lines")
 TABLE_SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
 
 
@@ -179,20 +180,24 @@ class Horizon:
 def horizon(runtime: Runtime) -> Horizon:
     with runtime.connect() as conn:
         rows = conn.execute(
-            "SELECT valid_from, min(recorded_from) FROM rm_facts WHERE kind = 'staffing' "
+            "SELECT valid_from, min(recorded_from) FROM rm_staffing "
             "GROUP BY valid_from ORDER BY valid_from"
         ).fetchall()
-        last = conn.execute("SELECT max(recorded_from) FROM rm_facts").fetchone()
+        last = conn.execute(
+            "SELECT greatest(max(recorded_from), (SELECT max(recorded_from) FROM rm_facts)) "
+            "FROM rm_staffing"
+        ).fetchone()
     assert rows and last
     return Horizon([row[0] for row in rows], [row[1] for row in rows], last[0])
 
 
 def reads(sample: Sample) -> dict[str, Callable[[Any], Awaitable[Any]]]:
     return {
-        "staffing": lambda conn: queries.staffing(
+        "unit": lambda conn: units.units(conn, [sample.unit], sample.as_of, sample.known_at),
+        "staffing": lambda conn: staffing.staffing(
             conn, [sample.unit], sample.as_of, sample.known_at
         ),
-        "load_tree": lambda conn: queries.load_tree(conn, sample.as_of, sample.known_at),
+        "subtree": lambda conn: units.subtrees(conn, [sample.unit], sample.as_of, sample.known_at),
         "budget_lines": lambda conn: queries.budget_lines(
             conn, [sample.unit], sample.as_of.year, sample.as_of, sample.known_at
         ),
@@ -204,8 +209,8 @@ def size_of(kind: str, answer: Any) -> int:
         return 0
     if kind == "staffing":
         return len(answer.rows)
-    if kind == "load_tree":
-        return len(answer.units)
+    if kind == "subtree":
+        return sum(len(tree.units) for tree in answer.values())
     return len(answer)
 
 
@@ -264,7 +269,9 @@ def build(runtime: Runtime, events: int, units: int, k: int, seed: int) -> Built
     with runtime.connect() as conn:
         conn.autocommit = True
         conn.execute("VACUUM (ANALYZE)")  # so that autovacuum does not run during the reads
-        facts_row = conn.execute("SELECT count(*) FROM rm_facts").fetchone()
+        facts_row = conn.execute(
+            "SELECT (SELECT count(*) FROM rm_facts) + (SELECT count(*) FROM rm_staffing)"
+        ).fetchone()
     assert facts_row
     result = SizeResult(writer.written, len(writer.units), int(facts_row[0]), wrote, projected)
     console.print(
@@ -358,16 +365,16 @@ def report(results: list[SizeResult], k: int) -> None:
     console.print(plans)
     for result in results:
         staffing = next(plan for plan in result.plans if plan.kind == "staffing")
-        uses = "rm_facts_subject" in staffing.indexes
-        generic = "rm_facts_subject" in staffing.generic_indexes
+        uses = "rm_staffing_unit" in staffing.indexes
+        generic = "rm_staffing_unit" in staffing.generic_indexes
         console.print(
-            f"{result.events:,} events: staffing uses rm_facts_subject: "
+            f"{result.events:,} events: staffing uses rm_staffing_unit: "
             + ("[green]yes[/]" if uses else "[red]no[/]")
             + " (generic plan: "
             + ("[green]yes[/]" if generic else "[red]no[/]")
             + ")"
         )
-    for kind in ("staffing", "load_tree"):
+    for kind in ("staffing", "subtree"):
         console.print(f"\n{kind} plan at {results[-1].events:,} events (EXPLAIN ANALYZE):")
         console.print(
             next(p for p in results[-1].plans if p.kind == kind).text, markup=False, highlight=False
