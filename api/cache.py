@@ -42,44 +42,50 @@ class Depends:
 
 @dataclass(frozen=True)
 class Lookup:
-    key: tuple[object, ...] | None
-    """The full key, once the request's dependencies are known; None before its first run."""
+    key: bytes | None
+    """The answer's key (a digest of the request and what the answer depended on), once the
+    request's dependencies are known; None before its first run."""
     body: bytes | None
     depends: Depends | None
 
     @property
     def etag(self) -> str | None:
-        if self.key is None:
-            return None
-        return '"' + hashlib.blake2b(repr(self.key).encode(), digest_size=16).hexdigest() + '"'
+        return None if self.key is None else f'"{self.key.hex()}"'
+
+
+def digest(*parts: object) -> bytes:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
+ENTRY_BYTES = 120
+"""What a kept answer costs besides its body (its key, the dictionary's slot)."""
 
 
 class AnswerCache:
+    """Keys are digests, so that a kept answer costs its body and a little more, and a request
+    remembered costs the same whatever its document and variables."""
+
     def __init__(self, max_bytes: int, max_requests: int = 100_000) -> None:
         self.max_bytes = max_bytes
         self.max_requests = max_requests
-        self._shapes: OrderedDict[RequestKey, Depends] = OrderedDict()
-        self._bodies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._shapes: OrderedDict[bytes, Depends] = OrderedDict()
+        self._bodies: OrderedDict[bytes, bytes] = OrderedDict()
         self._size = 0
-        self._current: dict[tuple[object, ...], bytes] = {}
+        self._current: dict[bytes, bytes] = {}
         self._current_at: Hashable | None = None
         self._current_size = 0
 
-    def key(
-        self, request: RequestKey, depends: Depends, now: Hashable | None, today: date
-    ) -> tuple[object, ...]:
-        return (
-            *request,
-            today if depends.on_today else None,
-            now if depends.on_now else None,
-        )
+    @staticmethod
+    def key(request: bytes, depends: Depends, now: Hashable | None, today: date) -> bytes:
+        return digest(request, today if depends.on_today else None, now if depends.on_now else None)
 
     def lookup(self, request: RequestKey, now: Hashable | None, today: date) -> Lookup:
-        depends = self._shapes.get(request)
+        asked = digest(*request)
+        depends = self._shapes.get(asked)
         if depends is None or (depends.on_now and now is None):
             MISSES.inc()
             return Lookup(None, None, depends)
-        key = self.key(request, depends, now, today)
+        key = self.key(asked, depends, now, today)
         if depends.on_now:
             body = self._current.get(key) if now == self._current_at else None
         else:
@@ -97,26 +103,30 @@ class AnswerCache:
         today: date,
         body: bytes,
     ) -> Lookup:
-        self._shapes[request] = depends
-        self._shapes.move_to_end(request)
+        asked = digest(*request)
+        self._shapes[asked] = depends
+        self._shapes.move_to_end(asked)
         while len(self._shapes) > self.max_requests:
             self._shapes.popitem(last=False)
-        key = self.key(request, depends, now, today)
+        key = self.key(asked, depends, now, today)
+        # A copy of its own size: an encoder may hand over a buffer several times the body.
+        kept = bytes(memoryview(body))
         if depends.on_now:
-            self._keep_current(key, now, body)
-        elif len(body) <= self.max_bytes // 8:
+            self._keep_current(key, now, kept)
+        elif len(kept) + ENTRY_BYTES <= self.max_bytes // 8:
             old = self._bodies.pop(key, None)
-            self._size += len(body) - (len(old) if old else 0)
-            self._bodies[key] = body
+            self._size += len(kept) - (len(old) if old is not None else -ENTRY_BYTES)
+            self._bodies[key] = kept
             while self._size > self.max_bytes:
                 _, evicted = self._bodies.popitem(last=False)
-                self._size -= len(evicted)
+                self._size -= len(evicted) + ENTRY_BYTES
         BYTES.set(self._size + self._current_size)
         return Lookup(key, body, depends)
 
-    def _keep_current(self, key: tuple[object, ...], now: Hashable | None, body: bytes) -> None:
+    def _keep_current(self, key: bytes, now: Hashable | None, body: bytes) -> None:
         if now != self._current_at:
             self._current, self._current_at, self._current_size = {}, now, 0
-        if self._current_size + len(body) <= self.max_bytes // 4 and key not in self._current:
+        cost = len(body) + ENTRY_BYTES
+        if self._current_size + cost <= self.max_bytes // 4 and key not in self._current:
             self._current[key] = body
-            self._current_size += len(body)
+            self._current_size += cost
