@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 import psycopg
 
 from api.auth import TOKENS_DDL, TokenCache
@@ -31,7 +31,13 @@ log = logging.getLogger(__name__)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec(
+        "jsonb", encoder=orjson_text, decoder=orjson.loads, schema="pg_catalog"
+    )
+
+
+def orjson_text(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 READ_SETTINGS = {"plan_cache_mode": "force_generic_plan"}

@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import psycopg
 from eventsourcing.persistence import StoredEvent
 from prometheus_client import Counter, Gauge, Histogram
 from psycopg import sql
+from psycopg.types.json import set_json_dumps
 
 from projections.batch import Batch
 from projections.builder import RowBuilder
@@ -98,6 +100,7 @@ class Projector:
                     yield None
                     return
             conn.execute("SET synchronous_commit = off")
+            set_json_dumps(orjson.dumps, conn)
             self.prepare(conn)
             yield conn
 
