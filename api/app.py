@@ -1,6 +1,6 @@
 """The Starlette application: GraphQL over HTTP (api/http.py) and over WebSocket (Strawberry's
-view, which also serves GraphiQL to a browser) on /graphql, with bearer tokens checked before
-any execution, and Prometheus metrics."""
+view) on /graphql, the explorer and GraphiQL for a browser (api/explorer.py), with bearer
+tokens checked before any execution, and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from api import explorer
 from api.cache import AnswerCache
 from api.context import Context, Services
+from api.health import live, readiness
 from api.http import GraphQLHTTP
 from api.runtime import Runtime
 from api.schema import schema
@@ -52,7 +54,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.wants_page(scope):
-            await self.view(scope, receive, send)
+            await explorer.serve_graphiql(scope, receive, send)
         else:
             await self.http(scope, receive, send)
 
@@ -106,10 +108,11 @@ def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
                 runtime.close()
 
     routes = [
-        Route("/", lambda _: RedirectResponse("/graphql")),
+        *explorer.routes(),
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
         WebSocketRoute("/graphql", view),
         Route("/metrics", metrics),
-        Route("/healthz", health),
+        Route("/healthz", live),
+        Route("/readyz", readiness(services)),
     ]
     return FastPath(Starlette(routes=routes, lifespan=lifespan), http)

@@ -8,10 +8,12 @@ import hashlib
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
-from api.errors import Forbidden, Unauthenticated
+from api import outages
+from api.errors import Forbidden, Unauthenticated, Unavailable
 from projections.listener import Listener
 from projections.queries import Conn
 
@@ -19,6 +21,7 @@ ROLES = ("reader", "editor", "admin")
 REVOKED_CHANNEL = "govledger_token_revoked"
 CACHED_TOKENS = 10_000
 WRITERS = ("editor", "admin")
+LIVE_NAME = "SELECT 1 FROM api_tokens WHERE name = $1 AND revoked_at IS NULL"
 
 TOKENS_DDL = """
 SELECT pg_advisory_xact_lock(7011);  -- one statement string is one transaction: processes that
@@ -30,7 +33,13 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash text NOT NULL UNIQUE,
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
-)
+);
+DO $$ BEGIN  -- a name is the actor of what its token records: one live token per name
+    CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_live_name ON api_tokens (name)
+        WHERE revoked_at IS NULL;
+EXCEPTION WHEN unique_violation THEN
+    RAISE WARNING 'two live tokens share a name: revoke one (govledger token revoke NAME)';
+END $$
 """
 
 
@@ -54,13 +63,33 @@ async def create_token(conn: Conn, name: str, role: str) -> str:
     if not name.strip():
         raise ValueError("name must not be empty")
     token = "glt_" + secrets.token_urlsafe(32)
-    await conn.execute(
-        "INSERT INTO api_tokens (name, role, token_hash) VALUES ($1, $2, $3)",
-        name.strip(),
-        role,
-        hash_token(token),
-    )
+    if await conn.fetchval(LIVE_NAME, name.strip()):
+        raise name_taken(name)
+    try:
+        await conn.execute(
+            "INSERT INTO api_tokens (name, role, token_hash) VALUES ($1, $2, $3)",
+            name.strip(),
+            role,
+            hash_token(token),
+        )
+    except asyncpg.UniqueViolationError:
+        raise name_taken(name) from None
     return token
+
+
+def name_taken(name: str) -> ValueError:
+    return ValueError(
+        f"a live token is named {name.strip()!r} already: revoke it first "
+        "(govledger token revoke NAME) or choose another name"
+    )
+
+
+async def list_tokens(conn: Conn) -> list[dict[str, Any]]:
+    """Every token's name, role, creation and revocation, oldest first; never its hash."""
+    rows = await conn.fetch(
+        "SELECT name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at, id"
+    )
+    return [dict(row) for row in rows]
 
 
 def parse_authorization(authorization: str | None) -> str | None:
@@ -70,6 +99,8 @@ def parse_authorization(authorization: str | None) -> str | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization must be 'Bearer <token>'")
+    if not token.isascii():  # a header of other bytes (HTTP reads headers as Latin-1)
+        raise Unauthenticated("Authorization: a bearer token is ASCII (glt_...); this one is not")
     return hash_token(token.strip())
 
 
@@ -83,13 +114,14 @@ async def find_principal(conn: Conn, token_hash: str) -> Principal | None:
 
 async def revoke_tokens(conn: Conn, name: str) -> int:
     """Revoke every live token of a name; every process forgets them at once."""
-    rows = await conn.fetch(
-        "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL "
-        "RETURNING token_hash",
-        name,
-    )
-    for row in rows:
-        await conn.execute("SELECT pg_notify($1, $2)", REVOKED_CHANNEL, row["token_hash"])
+    async with conn.transaction():  # the notifications leave with the commit
+        rows = await conn.fetch(
+            "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL "
+            "RETURNING token_hash",
+            name,
+        )
+        for row in rows:
+            await conn.execute("SELECT pg_notify($1, $2)", REVOKED_CHANNEL, row["token_hash"])
     return len(rows)
 
 
@@ -121,8 +153,14 @@ class TokenCache:
         principal = self._known.get(token_hash)
         if principal is None or not self.listener.connected:
             revocations = self._revocations
-            async with self.pool.acquire() as conn:
-                principal = await find_principal(conn, token_hash)
+            try:
+                async with self.pool.acquire() as conn:
+                    principal = await find_principal(conn, token_hash)
+            except Exception as error:
+                if outages.unreachable(error):
+                    message = f"the bearer token cannot be checked: {outages.MESSAGE}"
+                    raise Unavailable(message) from error
+                raise
             if principal is None:
                 raise Unauthenticated("the bearer token is unknown or revoked")
             if revocations == self._revocations:  # none heard while the query ran
@@ -143,4 +181,12 @@ def require_writer(principal: Principal | None) -> Principal:
         raise Forbidden(
             f"token {principal.name!r} has role {principal.role}; mutations need editor or admin"
         )
+    return principal
+
+
+def require_admin(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthenticated("this needs a bearer token of role admin")
+    if principal.role != "admin":
+        raise Forbidden(f"token {principal.name!r} has role {principal.role}; this needs admin")
     return principal

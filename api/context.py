@@ -5,6 +5,7 @@ its variables (S, today's date), which decides how it may be cached (api/cache.p
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -13,14 +14,23 @@ from uuid import UUID
 import asyncpg
 from strawberry.types import Info
 
+from api import outages
 from api.auth import Principal, TokenCache
 from api.errors import BadInput, Unavailable
-from api.loaders import Loaders
-from ledger.application import Ledger
+from api.fanout import Fanout
+from api.loaders import Loaders, Reads
+from domain.commands import Command
+from domain.provenance import Provenance
+from ledger.application import Ledger, Outcome
 from projections.freshness import CLOCK_SKEW, Freshness
+from projections.listener import Listener
 from projections.staffing import Labels
 
 SEOUL = timezone(timedelta(hours=9))
+WRITE_UNAVAILABLE = (
+    "the database is unreachable; send the mutation again shortly (with the same "
+    "idempotencyKey, it is recorded once)"
+)
 
 
 def today() -> date:
@@ -35,9 +45,42 @@ class Services:
     freshness: Freshness
     tokens: TokenCache
     labels: Labels
+    listener: Listener | None = None
+    fanout: Fanout | None = None
+    """Hands each new page of the log to every subscription of the process (api/fanout.py)."""
 
     def decode(self, stored: Any) -> Any:
         return self.ledger.mapper.to_domain_event(stored)
+
+    async def write(self, command: Command, provenance: Provenance, key: str | None) -> Outcome:
+        """Carry out a command off the event loop; Unavailable while the database is out of
+        reach. A write with an idempotency key that got no connection from the writer's pool
+        although the database answers (the pool still waiting out its reconnection delay after
+        an outage) is tried once more on a connection opened at once: the key makes a second
+        try safe whatever the first one did."""
+        execute = self.ledger.execute
+        try:
+            try:
+                return await asyncio.to_thread(execute, command, provenance, key)
+            except Exception as error:
+                if not (key and outages.never_connected(error) and await self.answers()):
+                    raise
+            outages.refill(self.ledger.ledger_recorder.datastore.pool)
+            return await asyncio.to_thread(execute, command, provenance, key)
+        except Exception as error:
+            if outages.unreachable(error):
+                raise Unavailable(WRITE_UNAVAILABLE) from error
+            raise
+
+    async def answers(self) -> bool:
+        """Whether the database answers a query now (on the read pool)."""
+        try:
+            await self.pool.fetchval("SELECT 1", timeout=2)
+        except Exception as error:
+            if outages.unreachable(error):
+                return False
+            raise
+        return True
 
 
 class Context:
@@ -46,6 +89,7 @@ class Context:
         self.principal = principal
         self.position, self.safe_time = services.freshness.board.read()
         self.today = today()
+        self.reads = Reads(services.pool)
         self.loaders = self.new_loaders()
         self.depends_on_now = False
         """The answer is for S (a read without knownAt, or of the current state)."""
@@ -59,11 +103,11 @@ class Context:
         """Loaders cache what they read: a long-lived operation (a subscription) takes new
         ones now and then."""
         services = self.services
-        return Loaders(services.pool, services.labels, services.ledger.events_table)
+        return Loaders(self.reads, services.labels, services.ledger.events_table)
 
     @property
-    def pool(self) -> asyncpg.Pool:
-        return self.services.pool
+    def pool(self) -> Reads:
+        return self.reads
 
     def as_of(self, asked: date | None) -> date:
         if asked is not None:
@@ -97,6 +141,10 @@ class Context:
             moment = await self.services.freshness.settle(asked)
         except LookupError as error:
             raise Unavailable(f"{error}; query again shortly") from None
+        except Exception as error:
+            if outages.unreachable(error):
+                raise Unavailable(outages.MESSAGE) from error
+            raise
         if asked is None or moment != asked:
             self.cacheable = False
         return moment

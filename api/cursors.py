@@ -8,6 +8,8 @@ import binascii
 from api.errors import BadInput
 
 PREFIX = "v1:"
+MAX_POSITION = 2**63 - 1
+"""The largest log position: the log's positions are PostgreSQL bigints."""
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
 
@@ -23,10 +25,13 @@ def decode(cursor: str | None, field: str = "after") -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         digits = text.removeprefix(PREFIX)
         if text.startswith(PREFIX) and digits.isascii() and digits.isdigit():
-            return int(digits)
+            position = int(digits)
+            if position <= MAX_POSITION:
+                return position
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise BadInput(f"{field}: {cursor!r} is not a cursor of this API")
+    shown = cursor if len(cursor) <= 80 else f"{cursor[:79]}…"
+    raise BadInput(f"{field}: {shown!r} is not a cursor of this API")
 
 
 def page_size(first: int | None) -> int:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
+from api.outages import unreachable
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from ledger.recorder import LogBusy
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,12 @@ class Unavailable(ApiError):
     code = "SERVICE_UNAVAILABLE"
 
 
+class TooComplex(ApiError):
+    """A document past a limit of api/cost.py: refused before it runs."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+
 DOMAIN_CODES: dict[type[DomainError], str] = {
     InvalidInput: "BAD_USER_INPUT",
     NotFound: "NOT_FOUND",
@@ -59,6 +68,10 @@ def code_for(error: GraphQLError) -> str:
         return next(found, "BAD_USER_INPUT")
     if isinstance(original, ApiError):
         return original.code
+    if isinstance(original, LogBusy):  # a lock or statement timeout: nothing was recorded
+        return "SERVICE_UNAVAILABLE"
+    if original is not None and unreachable(original):
+        return "SERVICE_UNAVAILABLE"
     if any(phrase in error.message for phrase in INPUT_PHRASES):
         return "BAD_USER_INPUT"
     if original is None:
@@ -69,6 +82,8 @@ def code_for(error: GraphQLError) -> str:
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
+    if (error.extensions or {}).get("code"):
+        return error  # coded already: where it was raised, or by a transport's earlier pass
     code = code_for(error)
     if code == "INTERNAL_SERVER_ERROR":
         log.error("unexpected error", exc_info=error.original_error)
@@ -94,3 +109,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
             result.errors = [with_code(error) for error in result.errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result a streaming transport (WebSocket) sends, before it is sent."""
+        if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
+            result.errors = [with_code(error) for error in result.errors]
+        yield

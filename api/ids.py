@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal, overload
 from uuid import UUID
 
-from domain.errors import NotFound
+from domain.errors import NotFound, shown
 
 
 @overload
@@ -19,7 +19,8 @@ def parse_id(value: object, field: str = "id", *, strict: bool = True) -> UUID |
         return UUID(str(value))
     except ValueError:
         if strict:
-            raise NotFound(f"{field}: {value!r} names nothing in the ledger", field=field) from None
+            message = f"{field}: {shown(value)} names nothing in the ledger"
+            raise NotFound(message, field=field) from None
         return None
 
 

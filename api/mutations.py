@@ -3,7 +3,6 @@ has the new events, and answer from it."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from api.indicators import (
 )
 from api.records import BudgetLine, Staffing, Task
 from api.types import OrgUnit
+from api.webhooks_api import WebhookMutation
 from domain.commands import Command
 from domain.errors import NotFound
 from domain.provenance import Provenance
@@ -111,12 +111,12 @@ async def carry_out(info: Info, input: MutationInput) -> Done:
     principal = require_writer(context.principal)
     provenance = Provenance(principal.name, input.reason, input.source)
     command, key = input.command(), input.idempotency_key
-    ledger, freshness = context.services.ledger, context.services.freshness
+    freshness = context.services.freshness
     name = type(command).__name__
     try:
-        outcome = await asyncio.to_thread(ledger.execute, command, provenance, key)
-    except Exception:
-        COMMANDS.labels(name, "refused").inc()
+        outcome = await context.services.write(command, provenance, key)
+    except Exception as error:
+        COMMANDS.labels(name, "unavailable" if isinstance(error, Unavailable) else "refused").inc()
         raise
     COMMANDS.labels(name, "replayed" if outcome.replayed else "recorded").inc()
     positions = list(outcome.notification_ids)
@@ -149,7 +149,7 @@ async def indicator_changed(
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutation):
     @strawberry.mutation
     async def register_org_unit(
         self, info: Info, input: inputs.RegisterOrgUnitInput

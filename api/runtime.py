@@ -13,8 +13,11 @@ import asyncpg
 import orjson
 import psycopg
 
+from api import outages
 from api.auth import TOKENS_DDL, TokenCache
 from api.context import Services
+from api.fanout import Fanout
+from api.webhook_delivery import Deliverer
 from ledger.application import Ledger
 from ledger.database import Database, open_database
 from ledger.settings import Settings
@@ -58,6 +61,7 @@ class Runtime:
         self.database = database or open_database(settings or Settings.from_env())
         self.config = self.database.config
         self.ledger = Ledger(self.config)
+        outages.renew_stale_connections(self.ledger.ledger_recorder.datastore.pool)
         self.projector = Projector(
             connect=self.connect,
             events_table=self.ledger.events_table,
@@ -103,14 +107,22 @@ class Runtime:
         board = SafeTimeBoard(Path(shared) if shared else None)
         freshness = Freshness(pool, listener, board)
         tokens = TokenCache(pool, listener)
+        listener.after_outage(lambda: outages.refill(self.ledger.ledger_recorder.datastore.pool))
         await listener.start()
         await freshness.refresh()
-        self.services = Services(pool, self.ledger, freshness, tokens, Labels())
+        fanout = Fanout(pool, freshness, listener)
+        await fanout.start()
+        self.services = Services(pool, self.ledger, freshness, tokens, Labels(), listener, fanout)
         self._listener, self._board = listener, board
+        self.webhooks = Deliverer(self.services, kwargs)  # one process delivers: advisory lock
+        self.webhooks.start()
         return self.services
 
     async def close_services(self) -> None:
         if self.services is not None:
+            if self.services.fanout is not None:
+                await self.services.fanout.stop()
+            await self.webhooks.stop()
             await self._listener.stop()
             await self.services.pool.close()
             self._board.close()

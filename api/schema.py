@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import suppress
+from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, lexicographic_sort_schema, print_schema
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
-from strawberry.extensions.query_depth_limiter import create_validator
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    lexicographic_sort_schema,
+    parse,
+    print_schema,
+    specified_rules,
+)
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 
+from api.cost import MAX_DEPTH, MAX_TOKENS, QueryLimits, too_long
 from api.errors import ErrorCodes
 from api.executor import LedgerExecutionContext
 from api.mutations import Mutation
@@ -17,23 +29,61 @@ from api.query import Query
 from api.scalars import SCALARS
 from api.subscription import Subscription
 
-MAX_DEPTH = 15
-"""Deep enough for an explorer's tree of units; shallow enough that no query walks it forever."""
+__all__ = ["MAX_DEPTH", "RULES", "schema", "sdl", "validate"]
 CACHED_DOCUMENTS = 1000
-RULES: list[type[ASTValidationRule]] = [create_validator(MAX_DEPTH, None, None)]
-"""Made once: the validation cache knows a document by its rules too."""
+CACHED_TEXT_BYTES = 16 * 1024
+"""Only documents this short are kept, so that no client can fill memory with documents."""
+RULES: list[type[ASTValidationRule]] = [QueryLimits]
+"""Depth, aliases, repeats and cost (api/cost.py; Strawberry's own depth and alias limiters
+expand fragments without memory, which a fragment bomb turns into minutes): checked before the
+spec's rules, which run only on a document within them (see validate)."""
 
 
-def added_rules() -> AddValidationRules:
-    return AddValidationRules(RULES)
+def validate(document: DocumentNode) -> list[GraphQLError]:
+    """The errors of a document: those of RULES, else those of the spec's rules (some of which
+    take time that grows with the square of a document's size)."""
+    core = schema._schema
+    return validate_document(core, document, tuple(RULES)) or validate_document(
+        core, document, tuple(specified_rules)
+    )
 
 
-def parser_cache() -> ParserCache:
-    return ParserCache(maxsize=CACHED_DOCUMENTS)
+class Documents(SchemaExtension):
+    """Over WebSocket as over HTTP (api/documents.py): a document too long is not read, the
+    others are parsed and validated once per text. A text that does not parse is left to
+    Strawberry, which reports its syntax error (MaxTokensLimiter bounds its tokens)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        text = context.query or ""
+        if too_long(text):
+            context.graphql_document = UNREAD
+        else:
+            with suppress(GraphQLError):
+                kept = len(text) <= CACHED_TEXT_BYTES
+                context.graphql_document = (_parsed if kept else _parse)(text)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        refused = too_long(context.query or "")
+        kept = len(context.query or "") <= CACHED_TEXT_BYTES
+        errors = [refused] if refused else (_validated if kept else validate)(document)
+        context.pre_execution_errors = errors
+        yield
 
 
-def validation_cache() -> ValidationCache:
-    return ValidationCache(maxsize=CACHED_DOCUMENTS)
+UNREAD = parse("{ __typename }")
+"""The document of a text too long to read, so that its refusal comes as a validation error."""
+_parse = partial(parse, max_tokens=MAX_TOKENS)
+_parsed = lru_cache(maxsize=CACHED_DOCUMENTS)(_parse)
+_validated = lru_cache(maxsize=CACHED_DOCUMENTS)(validate)
+
+
+def max_tokens() -> MaxTokensLimiter:
+    return MaxTokensLimiter(MAX_TOKENS)
 
 
 class LedgerSchema(strawberry.Schema):
@@ -45,7 +95,7 @@ schema = LedgerSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[ErrorCodes, added_rules, parser_cache, validation_cache],
+    extensions=[ErrorCodes, max_tokens, Documents],
     execution_context_class=LedgerExecutionContext,
     config=StrawberryConfig(scalar_map=SCALARS),
 )

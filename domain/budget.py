@@ -26,7 +26,7 @@ ACCOUNTS = ("일반회계", "특별회계", "기금")
 
 
 def check_account(account: str | None) -> str | None:
-    text = optional_text(account)
+    text = optional_text("account", account)
     if text is not None and not any(same_name(text, known) for known in ACCOUNTS):
         raise invalid("account", account, f"is not one of {', '.join(ACCOUNTS)}")
     return next((known for known in ACCOUNTS if text and same_name(text, known)), None)
@@ -131,7 +131,7 @@ class BudgetLine(Aggregate):
             budgeted=budgeted,
             executed=executed,
             projects=projects,
-            note=optional_text(note),
+            note=optional_text("note", note),
             as_printed=as_printed,
             **provenance.fields(),
         )

@@ -3,18 +3,85 @@ aggregates that carry them out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from domain.indicator import IndicatorKind
+from domain.provenance import Provenance
 from domain.task import TaskKind, TaskStatus
+from domain.text import TextKind, TextLimits, check_key, check_text
+
+TEXT_KINDS: dict[str, TextKind] = {
+    "name": TextKind.NAME,
+    "title": TextKind.NAME,
+    "item": TextKind.NAME,
+    "responsible": TextKind.NAME,
+    "group": TextKind.NAME,
+    "printed": TextKind.NAME,
+    "job_category": TextKind.LABEL,
+    "grade": TextKind.LABEL,
+    "account": TextKind.LABEL,
+    "category": TextKind.LABEL,
+    "measure": TextKind.LABEL,
+    "period": TextKind.LABEL,
+    "when": TextKind.LABEL,
+    "as_printed": TextKind.LABEL,
+    "what": TextKind.REASON,
+    "milestones": TextKind.REASON,
+    "note": TextKind.DESCRIPTION,
+    "description": TextKind.DESCRIPTION,
+    "resolution": TextKind.DESCRIPTION,
+    "series_key": TextKind.KEY,
+}
+"""The kind, and so the limit, of each text field a command carries (nested fields included:
+a milestone's when and what); a field missing here is a LookupError, not a pass."""
+
+
+def camel(name: str) -> str:
+    """A command field's name as the API spells it (job_category -> jobCategory)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _check_value(field: str, kind: str, value: object, limits: TextLimits) -> None:
+    if isinstance(value, str):
+        if kind not in TEXT_KINDS:
+            raise LookupError(f"{field}: no text kind for command field {kind!r}")
+        check_text(field, value, limits.of(TEXT_KINDS[kind]))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(f"{field}[{index}]", kind, item, limits)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(f"{field} (a key)", str(key), limits.label)
+            inner = key if key in TEXT_KINDS else kind
+            _check_value(f"{field}.{key}", inner, item, limits)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for part in fields(value):
+            name = f"{field}.{camel(part.name)}"
+            _check_value(name, part.name, getattr(value, part.name), limits)
 
 
 @dataclass(frozen=True)
 class Command:
     """Base of all commands; expected_version guards the subject against lost updates."""
+
+    def check_text(self, limits: TextLimits) -> None:
+        """InvalidInput naming the field when a text the command carries is too long or holds a
+        character the ledger refuses (domain/text.py)."""
+        for part in fields(self):
+            _check_value(camel(part.name), part.name, getattr(self, part.name), limits)
+
+
+def check_request(
+    command: Command, provenance: Provenance, limits: TextLimits, idempotency_key: str | None = None
+) -> None:
+    """Every text of a request within its limit and free of refused characters."""
+    check_key(idempotency_key, limits)
+    provenance.check_text(limits)
+    command.check_text(limits)
 
 
 @dataclass(frozen=True)

@@ -27,5 +27,15 @@ class Conflict(DomainError):
     """The command collides with what is already recorded (stale version, reused key)."""
 
 
+SHOWN_CHARS = 80
+"""The most characters of a refused value a message repeats."""
+
+
+def shown(value: Any) -> str:
+    """The value's repr, cut short: a message need not echo a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[: SHOWN_CHARS - 1]}… ({len(text)} chars)"
+
+
 def invalid(field: str, value: Any, why: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {value!r} {why}", field=field, value=value)
+    return InvalidInput(f"{field}: {shown(value)} {why}", field=field, value=value)

@@ -99,7 +99,7 @@ class Indicator(Aggregate):
             id=indicator_id,
             owner_id=owner_id,
             name=required_text("name", name),
-            group=optional_text(group),
+            group=optional_text("group", group),
             measure=required_text("measure", measure),
             **provenance.fields(),
         )
@@ -153,7 +153,7 @@ class Indicator(Aggregate):
             kind=kind.value,
             value=value,
             reference_date=reference_date,
-            printed=optional_text(printed),
+            printed=optional_text("printed", printed),
             **provenance.fields(),
         )
 

@@ -163,7 +163,7 @@ class OrgUnit(Aggregate):
             reference_date=reference_date,
             rows=[row.as_dict() for row in rows],
             women=women,
-            note=optional_text(note),
+            note=optional_text("note", note),
             **provenance.fields(),
         )
 

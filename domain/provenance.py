@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.names import clean
+from domain.text import TextLimits, check_chars, check_text
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,18 @@ class Provenance:
     def has_reason(self) -> bool:
         return bool(clean(self.reason or ""))
 
+    def check_text(self, limits: TextLimits) -> None:
+        check_text("actor", self.actor, limits.name)
+        check_text("reason", self.reason, limits.reason)
+        check_text("source", self.source, limits.reason)
+
     def fields(self) -> dict[str, Any]:
+        """The event's provenance fields; refuses a character no event may carry whatever
+        path the command took."""
+        for name in ("actor", "reason", "source"):
+            value = getattr(self, name)
+            if value is not None:
+                check_chars(name, value)
         return {
             "actor": self.actor,
             "reason": clean(self.reason) if self.reason else None,

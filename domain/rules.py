@@ -6,14 +6,18 @@ from datetime import date
 
 from domain.errors import invalid
 from domain.names import clean
+from domain.text import check_chars
 
-MAX_WON = 2**53 - 1
+MAX_WON = 10**15
+"""The most won one figure may be (1,000조 원, more than a national budget): sums of up to
+nine such figures stay below 2^53, the most a Won answers exactly."""
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
 
 
-MAX_COUNT = 2**31 - 1
-"""The most a count may be: what a GraphQL Int and the read model's integers hold."""
+MAX_COUNT = 1_000_000
+"""The most people (or projects) one figure may count: sums of up to 2,147 figures stay within
+a GraphQL Int (2^31 - 1)."""
 
 
 def check_count(field: str, value: int | None) -> None:
@@ -45,12 +49,14 @@ def check_fiscal_year(value: int) -> None:
 
 
 def required_text(field: str, value: str | None) -> str:
+    check_chars(field, value or "")
     text = clean(value or "")
     if not text:
         raise invalid(field, value, "must not be empty")
     return text
 
 
-def optional_text(value: str | None) -> str | None:
+def optional_text(field: str, value: str | None) -> str | None:
+    check_chars(field, value or "")
     text = clean(value or "")
     return text or None

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import invalid
+from domain.errors import InvalidInput, invalid
 from domain.names import unspaced
-from domain.rules import check_count, optional_text, required_text
+from domain.rules import MAX_COUNT, check_count, optional_text, required_text
 
+MAX_ROWS = 1000
+"""The most rows one table may hold (the Seoul tables hold a few dozen)."""
 _SEPARATORS = re.compile(r"[~∼〜～·ㆍ･・‧∙,\-]+")
 
 
@@ -64,14 +66,14 @@ def make_row(
     """Validate one input row and give it its series key."""
     at = f"rows[{index}]"
     category = required_text(f"{at}.jobCategory", job_category)
-    grade_text = optional_text(grade)
+    grade_text = optional_text(f"{at}.grade", grade)
     check_count(f"{at}.authorized", authorized)
     check_count(f"{at}.current", current)
     check_count(f"{at}.women", women)
     if women is not None and women > current:
         raise invalid(f"{at}.women", women, f"exceeds current headcount ({current})")
-    key = optional_text(series_key) or derive_series_key(category, grade_text)
-    note = optional_text(resolution)
+    key = optional_text(f"{at}.seriesKey", series_key) or derive_series_key(category, grade_text)
+    note = optional_text(f"{at}.resolution", resolution)
     return StaffingRow(key, category, grade_text, authorized, current, women, note)
 
 
@@ -79,12 +81,26 @@ def check_table(rows: list[StaffingRow], women: int | None) -> None:
     """A table needs rows, one per series, and unit-level women within the total."""
     if not rows:
         raise invalid("rows", [], "must list at least one row")
+    if len(rows) > MAX_ROWS:
+        message = f"rows: {len(rows)} rows; a table may hold at most {MAX_ROWS}"
+        raise InvalidInput(message, field="rows", value=len(rows))
     seen: set[str] = set()
     for index, row in enumerate(rows):
         if row.series_key in seen:
             raise invalid(f"rows[{index}].seriesKey", row.series_key, "appears twice in one table")
         seen.add(row.series_key)
     check_count("women", women)
+    check_totals(rows)
     total = sum(row.current for row in rows)
     if women is not None and women > total:
         raise invalid("women", women, f"exceeds the table's current headcount ({total})")
+
+
+def check_totals(rows: list[StaffingRow]) -> None:
+    """A table's totals are figures too: each within MAX_COUNT, so that the totals the API
+    sums over units stay within a GraphQL Int."""
+    for name in ("authorized", "current", "women"):
+        total = sum(getattr(row, name) or 0 for row in rows)
+        if total > MAX_COUNT:
+            message = f"rows: {name} sums to {total}; a table may count at most {MAX_COUNT}"
+            raise InvalidInput(message, field="rows", value=total)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import threading
 import time
@@ -30,10 +31,13 @@ from domain.orgunit import OrgUnit
 from domain.provenance import Provenance
 from domain.staffing import make_row
 from domain.task import Task
+from domain.text import TextLimits
+from ledger.chain_store import ChainStore
 from ledger.recorder import IdempotencyRecord, LedgerRecorder
-from ledger.settings import PgConfig
+from ledger.settings import PgConfig, text_limits
 from ledger.transcodings import DateAsISO
 
+log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 12
 
@@ -79,9 +83,24 @@ def request_hash(command: c.Command, provenance: Provenance) -> str:
 class Ledger(Application[UUID]):
     name = "Ledger"
 
-    def __init__(self, config: PgConfig) -> None:
+    def __init__(self, config: PgConfig, limits: TextLimits | None = None) -> None:
         super().__init__(env=ledger_env(config))
+        self.limits = limits or text_limits()
+        self.ledger_recorder.bound(config.timeouts.statement)
         self._held = threading.local()
+        self.chain_events()
+
+    def chain_events(self) -> None:
+        """Chain the events recorded before the log had a hash chain (an upgraded data dir),
+        once, from the first event on."""
+        with self.ledger_recorder.datastore.get_connection() as conn:
+            chained = self.chain_store.backfill(conn)
+        if chained:
+            log.warning(
+                "upgrade: computed the hash chain of %d events recorded before it existed "
+                "(docs/hash-chain.md)",
+                chained,
+            )
 
     @contextmanager
     def holding(self, held: dict[UUID, Aggregate]) -> Iterator[None]:
@@ -101,6 +120,10 @@ class Ledger(Application[UUID]):
         return cast(LedgerRecorder, self.recorder)
 
     @property
+    def chain_store(self) -> ChainStore:
+        return self.ledger_recorder.chain
+
+    @property
     def events_table(self) -> str:
         return self.ledger_recorder.events_table_name
 
@@ -109,6 +132,7 @@ class Ledger(Application[UUID]):
     ) -> Outcome:
         """Carry out a command; retry when a concurrent writer moved the subject on, unless the
         client named the version it expects."""
+        c.check_request(command, provenance, self.limits, idempotency_key)
         digest = request_hash(command, provenance)
         for attempt in range(MAX_ATTEMPTS):
             if attempt:

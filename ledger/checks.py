@@ -302,10 +302,16 @@ def _round(value: Decimal, places: str) -> Decimal:
 
 
 def load_folder(folder: Path) -> list[tuple[str, Document]]:
-    return [
-        (path.name, tomllib.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(folder.glob("*.toml"))
-    ]
+    return [(path.name, load_file(path)) for path in sorted(folder.glob("*.toml"))]
+
+
+def load_file(path: Path) -> Document:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise CheckError(f"{path.name} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise CheckError(f"{path.name} is not UTF-8 text: {error}") from None
 
 
 if __name__ == "__main__":

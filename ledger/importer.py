@@ -32,6 +32,8 @@ from ledger.work import Refused, UnitOfWork
 ACTOR = "importer"
 CHUNK = 500
 """Facts recorded per transaction."""
+STOPPED = "are recorded; fix the file and import again to record the rest."
+DRY_RUN_STOPPED = "would be recorded (a dry run records none); fix the file before importing it."
 KINDS = ("units", "staffing", "budget", "tasks", "indicators")
 A = TypeVar("A", bound=Aggregate)
 
@@ -89,10 +91,9 @@ class Importer:
 
     def import_folder(self, folder: Path, dry_run: bool = False) -> ImportReport:
         """Check the folder and plan every fact before recording any; then record the plan
-        (a dry run stops after planning)."""
+        (a dry run decides every command of the plan, and records none)."""
         self.plan_folder(folder)
-        if not dry_run:
-            self.record()
+        self.record(dry_run)
         return self.report
 
     def plan_folder(self, folder: Path) -> ImportReport:
@@ -106,6 +107,8 @@ class Importer:
                 self.report.facts += 1
                 try:
                     plans: list[Plan] = getattr(self, kind)(entry)
+                    for plan in plans:
+                        plan.command.check_text(self.ledger.limits)
                 except (KeyError, TypeError, ValueError, DomainError) as error:
                     raise CheckError(f"{name}: {kind} {describe(entry)}: {error!r}") from error
                 self.report.unchanged += not plans
@@ -113,24 +116,24 @@ class Importer:
                 self.report.plans.extend((name, replace(p, source=source)) for p in plans)
         return self.report
 
-    def record(self) -> None:
+    def record(self, dry_run: bool = False) -> None:
         """Record the plan in order, a chunk of facts per transaction. A fact the ledger refuses
         stops the import; what was recorded before it stays, and importing again goes on from
-        there."""
+        there. A dry run decides every command the same way and records none."""
         work = UnitOfWork(self.ledger)
         plans = self.report.plans
         for start in range(0, len(plans), CHUNK):
             chunk = plans[start : start + CHUNK]
             items = [(plan.command, provenance(plan)) for _, plan in chunk]
             try:
-                outcomes = work.execute(items)
+                outcomes = work.rehearse(items) if dry_run else work.execute(items)
             except Refused as refused:
                 self.recorded(refused.recorded)
                 name, plan = chunk[len(refused.recorded)]
                 done = start + len(refused.recorded)
+                then = DRY_RUN_STOPPED if dry_run else STOPPED
                 raise ImportStopped(
-                    f"{name}: {plan.what}: {refused.error}. The {done} facts before it are "
-                    "recorded; fix the file and import again to record the rest."
+                    f"{name}: {plan.what}: {refused.error}. The {done} facts before it {then}"
                 ) from refused.error
             self.recorded(outcomes)
 

@@ -9,6 +9,12 @@ transaction as the events:
 It also keeps the floor of the next stamp: `barrier` (which the projector calls to find a safe
 time) raises it to the moment it returns, so that a stamp can never fall at or before a safe time
 already published, even if the database clock steps back.
+
+A write transaction is bounded: eventsourcing's own settings bound the wait for the log's lock
+(POSTGRES_LOCK_TIMEOUT) and a transaction left idle (POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT:
+the server then ends the session), and `bound` adds a statement timeout once it holds the lock.
+A lock or statement timeout, or the end of an idle transaction, is `LogBusy`, answered at once
+rather than retried.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    PersistenceError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -32,7 +39,20 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-RECORDED_AT_SETTING = "govledger.recorded_at"
+from ledger.chain_store import RECORDED_AT_SETTING, ChainStore
+
+STATEMENT_SECONDS = 30
+TIMED_OUT = (
+    psycopg.errors.LockNotAvailable,
+    psycopg.errors.QueryCanceled,
+    psycopg.errors.IdleInTransactionSessionTimeout,
+)
+
+
+class LogBusy(Exception):
+    """The log's lock was not granted, a statement under it ran too long, or the transaction
+    idled too long (the server ended it): nothing of it was recorded, and the same write may be
+    sent again."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,8 @@ class LedgerRecorder(PostgresApplicationRecorder):
         table = Identifier(self.events_table_name)
         self.idempotency_table = Identifier(f"{self.events_table_name}_idempotency")
         self.floor_table = Identifier(f"{self.events_table_name}_floor")
+        self.chain = ChainStore(self.datastore.schema, self.events_table_name)
+        self.sql_create_statements.extend(self.chain.create_statements)
         self.sql_create_statements.append(
             SQL(
                 "ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS recorded_at timestamptz "
@@ -80,20 +102,17 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 "INSERT INTO {schema}.{floor} VALUES (1, '-infinity') ON CONFLICT DO NOTHING"
             ).format(schema=schema, floor=self.floor_table)
         )
-        self.lock_table_statements = [
-            *self.lock_table_statements,
-            SQL(
-                "SELECT set_config('{setting}', GREATEST(clock_timestamp(), ("
-                "SELECT recorded_at + interval '1 microsecond' FROM {schema}.{table} "
-                "ORDER BY notification_id DESC LIMIT 1), ("
-                "SELECT at + interval '1 microsecond' FROM {schema}.{floor}))::text, true)"
-            ).format(
-                schema=schema, table=table, floor=self.floor_table, setting=SQL(RECORDED_AT_SETTING)
-            ),
-        ]
-        self.lock_and_notify_statement = SQL("; ").join(
-            [*self.lock_table_statements, SQL("NOTIFY {}").format(Identifier(self.channel_name))]
+        self.taking_lock = list(self.lock_table_statements)  # the library's lock_timeout and LOCK
+        self.stamp_statement = SQL(
+            "SELECT set_config('{setting}', GREATEST(clock_timestamp(), ("
+            "SELECT recorded_at + interval '1 microsecond' FROM {schema}.{table} "
+            "ORDER BY notification_id DESC LIMIT 1), ("
+            "SELECT at + interval '1 microsecond' FROM {schema}.{floor}))::text, true)"
+        ).format(
+            schema=schema, table=table, floor=self.floor_table, setting=SQL(RECORDED_AT_SETTING)
         )
+        self.lock_table_statements = [*self.taking_lock, self.stamp_statement]
+        self.bound(STATEMENT_SECONDS)
         self.barrier_statements = (
             SQL("LOCK TABLE {schema}.{table} IN SHARE MODE").format(schema=schema, table=table),
             SQL(
@@ -114,8 +133,33 @@ class LedgerRecorder(PostgresApplicationRecorder):
             "WHERE notification_id = ANY(%s)"
         ).format(schema=schema, table=table)
 
+    def bound(self, statement_seconds: int) -> None:
+        """Bound each statement of a write transaction once it holds the log's lock (the wait
+        for the lock has its own bound)."""
+        self.lock_and_notify_statement = SQL("; ").join(
+            [
+                *self.taking_lock,
+                SQL("SET LOCAL statement_timeout = '{}s'").format(statement_seconds),
+                self.stamp_statement,
+                SQL("NOTIFY {}").format(Identifier(self.channel_name)),
+            ]
+        )
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            return self._insert_under_lock(stored_events, **kwargs)
+        except PersistenceError as error:
+            if isinstance(error.__cause__, TIMED_OUT):
+                raise LogBusy(
+                    f"the event log is busy ({error.__cause__.diag.message_primary}); nothing "
+                    "was recorded; send the write again shortly"
+                ) from error
+            raise
+
+    def _insert_under_lock(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """The library's insert, without psycopg's pipeline mode: one transaction of a few
@@ -134,7 +178,9 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 for e in stored_events
             ]
             curs.execute(self.insert_events_statement, (rows,))
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            self.chain.stamp(curs, sorted(ids or ()), [_chained(e) for e in stored_events])
+            return ids
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -190,3 +236,8 @@ class LedgerRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_recorded_at_statement, (list(notification_ids),))
             return {row["notification_id"]: row["recorded_at"] for row in curs.fetchall()}
+
+
+def _chained(event: StoredEvent) -> tuple[Any, ...]:
+    """What the chain needs of an event (its position and recorded time come from the log)."""
+    return (event.originator_id, event.originator_version, event.topic, event.state)

@@ -3,15 +3,68 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from psycopg.conninfo import conninfo_to_dict
 
+from domain.text import TextLimits
+
 DEFAULT_DATA_DIR = ".govledger"
 DATABASE_NAME = "govledger"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Bounds, in whole seconds, on the sessions that write the log (the ledger's recorder) and
+    the read model (the projector), so that the log's lock is released whatever a client, the
+    network or a bug does: `GOVLEDGER_LOCK_TIMEOUT` (waiting for a lock),
+    `GOVLEDGER_STATEMENT_TIMEOUT` (one statement) and `GOVLEDGER_IDLE_IN_TRANSACTION_TIMEOUT`
+    (a transaction left open while its client does nothing: the server ends the session)."""
+
+    lock: int = 5
+    statement: int = 30
+    idle_in_transaction: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Timeouts:
+        default = cls()
+        return cls(
+            lock=_seconds(env, "GOVLEDGER_LOCK_TIMEOUT", default.lock),
+            statement=_seconds(env, "GOVLEDGER_STATEMENT_TIMEOUT", default.statement),
+            idle_in_transaction=_seconds(
+                env, "GOVLEDGER_IDLE_IN_TRANSACTION_TIMEOUT", default.idle_in_transaction
+            ),
+        )
+
+    def session_options(self) -> str:
+        """libpq's `options`: the bounds on a session psycopg opens itself (the projector's)."""
+        return (
+            f"-c lock_timeout={self.lock}s -c statement_timeout={self.statement}s "
+            f"-c idle_in_transaction_session_timeout={self.idle_in_transaction}s"
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The bounds eventsourcing's recorder sets itself (the statement bound is the
+        recorder's own: ledger/recorder.py)."""
+        return {
+            "POSTGRES_LOCK_TIMEOUT": str(self.lock),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(self.idle_in_transaction),
+        }
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name}={raw!r}: expected a whole number of seconds, at least 1")
+    return value
 
 
 @dataclass(frozen=True)
@@ -23,6 +76,7 @@ class PgConfig:
     user: str
     password: str
     dbname: str
+    timeouts: Timeouts = Timeouts()
 
     @classmethod
     def from_url(cls, url: str) -> PgConfig:
@@ -43,7 +97,10 @@ class PgConfig:
         return f"postgresql://{user}{password}@/{quote(self.dbname)}?{query}"
 
     def with_dbname(self, dbname: str) -> PgConfig:
-        return PgConfig(self.host, self.port, self.user, self.password, dbname)
+        return replace(self, dbname=dbname)
+
+    def with_timeouts(self, timeouts: Timeouts) -> PgConfig:
+        return replace(self, timeouts=timeouts)
 
     def psycopg_kwargs(self) -> dict[str, Any]:
         return {
@@ -52,6 +109,7 @@ class PgConfig:
             "user": self.user,
             "password": self.password,
             "dbname": self.dbname,
+            "options": self.timeouts.session_options(),
         }
 
     def asyncpg_kwargs(self) -> dict[str, Any]:
@@ -70,6 +128,12 @@ class PgConfig:
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_DBNAME": self.dbname,
+            **self.timeouts.eventsourcing_env(),
+            # a pooled connection the server closed (a restart) is replaced, not handed out
+            "POSTGRES_PRE_PING": "y",
+            # how long a write waits for a pooled connection: eventsourcing tries 10 times, so
+            # a write while the server is down fails in about 12 s rather than 5 minutes
+            "POSTGRES_CONNECT_TIMEOUT": "1",
         }
 
 
@@ -77,6 +141,7 @@ class PgConfig:
 class Settings:
     database_url: str | None
     data_dir: Path
+    timeouts: Timeouts = Timeouts()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -84,4 +149,29 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("GOVLEDGER_DATA_DIR") or DEFAULT_DATA_DIR),
+            timeouts=Timeouts.from_env(env),
         )
+
+
+LIMIT_SETTINGS = {
+    "name": "GOVLEDGER_MAX_NAME_CHARS",
+    "label": "GOVLEDGER_MAX_LABEL_CHARS",
+    "reason": "GOVLEDGER_MAX_REASON_CHARS",
+    "description": "GOVLEDGER_MAX_DESCRIPTION_CHARS",
+    "key": "GOVLEDGER_MAX_KEY_CHARS",
+}
+"""The environment variable that sets each of domain.text.TextLimits' limits."""
+
+
+def text_limits(environ: Mapping[str, str] | None = None) -> TextLimits:
+    """The text limits, each from its environment variable or TextLimits' default."""
+    env = os.environ if environ is None else environ
+    given: dict[str, int] = {}
+    for limit, variable in LIMIT_SETTINGS.items():
+        text = (env.get(variable) or "").strip()
+        if not text:
+            continue
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{variable}={text!r}: set a whole number of characters, 1 or more")
+        given[limit] = int(text)
+    return TextLimits(**given)

@@ -56,6 +56,17 @@ class UnitOfWork:
             return outcomes
         raise Conflict("too many concurrent changes to the same subjects; try again")
 
+    def rehearse(self, items: Sequence[Item]) -> list[Outcome]:
+        """Decide the commands as execute would, recording nothing (a dry run): Refused where
+        execute would refuse. What they decided is held for the commands of later calls."""
+        decided, error = self.decide(items)
+        for subject in {id(d.subject): d.subject for d in decided}.values():
+            subject.collect_events()
+        outcomes = [outcome(d, ()) for d in decided]
+        if error is not None:
+            raise Refused(outcomes, error)
+        return outcomes
+
     def decide(self, items: Sequence[Item]) -> tuple[list[Decided], DomainError | None]:
         decided: list[Decided] = []
         pending: dict[UUID, int] = {}
@@ -63,6 +74,7 @@ class UnitOfWork:
         with self.ledger.holding(self.held):
             for command, provenance in items:
                 try:
+                    c.check_request(command, provenance, self.ledger.limits)
                     subject = self.ledger.decide(command, provenance)
                 except DomainError as error:
                     return decided, error
@@ -76,13 +88,10 @@ class UnitOfWork:
         subjects = {d.subject.id: d.subject for d in decided}
         recordings = self.ledger.save(*subjects.values()) if subjects else []
         positions = {id(r.domain_event): r.notification.id for r in recordings}
-        return [
-            Outcome(
-                d.subject.id,
-                type(d.subject).__name__,
-                d.version,
-                tuple(positions[id(e)] for e in d.events),
-                tuple(type(e).__qualname__ for e in d.events),
-            )
-            for d in decided
-        ]
+        return [outcome(d, tuple(positions[id(e)] for e in d.events)) for d in decided]
+
+
+def outcome(decided: Decided, positions: tuple[int, ...]) -> Outcome:
+    subject = decided.subject
+    types = tuple(type(e).__qualname__ for e in decided.events)
+    return Outcome(subject.id, type(subject).__name__, decided.version, positions, types)

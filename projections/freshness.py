@@ -9,7 +9,9 @@ a poll as the safety net that also reopens the listener after an outage: settlin
 no query.
 
 A K between S and now is a moment about to become safe: the read waits for the projector's next
-heartbeat rather than answer for an earlier moment than it asked."""
+heartbeat rather than answer for an earlier moment than it asked. Unless the projector is halted
+at an event (projections/halt.py): S cannot pass it then, so nothing waits for it; reads answer
+for S, and a write answers at once that the read model has not caught up."""
 
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ class Freshness:
         self.board = board or SafeTimeBoard()
         self.wait_seconds = wait_seconds
         self._changed = asyncio.Event()
+        self.halted_at: int | None = None
+        """The log position the projector is halted at, as last read from rm_meta."""
         listener.on(PROJECTED_CHANNEL, self._notified)
         listener.every_check(self.refresh)
 
@@ -60,15 +64,18 @@ class Freshness:
         self._advance(int(position), datetime.fromisoformat(safe) if safe else None)
 
     def _advance(self, position: int, safe_time: datetime | None) -> None:
+        if self.halted_at is not None and position >= self.halted_at:
+            self.halted_at = None
         self.board.advance(position, safe_time)
         self._changed.set()
         self._changed = asyncio.Event()
 
     async def refresh(self) -> tuple[int, datetime | None]:
         row = await self.pool.fetchrow(
-            "SELECT position, safe_time FROM rm_meta WHERE name = $1", PROJECTION_NAME
+            "SELECT position, safe_time, halted_at FROM rm_meta WHERE name = $1", PROJECTION_NAME
         )
         if row is not None:
+            self.halted_at = row["halted_at"]
             self._advance(row["position"], row["safe_time"])
         return self.board.read()
 
@@ -90,7 +97,8 @@ class Freshness:
         if moment is not None:
             return moment
         target = known_at or datetime.now(UTC)
-        if not await self.wait_for_time(target, CATCH_UP_SECONDS) and self.safe_time is None:
+        waited = self.halted_at is None and await self.wait_for_time(target, CATCH_UP_SECONDS)
+        if not waited and self.safe_time is None:
             await self.refresh()
         safe = self.safe_time
         if safe is None:
@@ -115,7 +123,7 @@ class Freshness:
         deadline = loop.time() + (self.wait_seconds if timeout is None else timeout)
         while not done():
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or self.halted_at is not None:
                 return False
             changed = self._changed
             try:

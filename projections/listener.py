@@ -1,13 +1,14 @@
 """One LISTEN connection per process, shared by everything that follows a channel, reopened
-after a database outage. Notifications sent while it was lost are gone, so each follower says
-what to do when it comes back (re-read what it follows); a periodic tick is the safety net for
-anything missed otherwise."""
+after a database outage (retried with backoff). Notifications sent while it was lost are gone,
+so each follower says what to do when it comes back (re-read what it follows); a periodic tick
+is the safety net for anything missed otherwise."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,8 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError)
+FIRST_RETRY = 0.2
+MAX_PAUSE = 2.0
 
 
 class Listener:
@@ -39,6 +42,10 @@ class Listener:
         self._channels[channel] = callback
         if reopened is not None:
             self._reopened.append(reopened)
+
+    def after_outage(self, reopened: Callable[[], None]) -> None:
+        """Call reopened when the connection is open again after it was lost."""
+        self._reopened.append(reopened)
 
     def every_check(self, tick: Callable[[], Awaitable[Any]]) -> None:
         """Run tick at every check, and at once after the connection comes back."""
@@ -77,17 +84,35 @@ class Listener:
         return deliver
 
     async def _watchdog(self) -> None:
+        failures = 0
         while True:
-            await asyncio.sleep(self.check_seconds)
+            await asyncio.sleep(self.pause(failures))
             try:
-                if not self.connected:
-                    self.lost = True
-                    await self._connect()
-                    log.warning("LISTEN connection reopened")
-                    self.lost = False
-                    for reopened in self._reopened:
-                        reopened()
-                for tick in self._ticks:
-                    await tick()
+                await self._check()
+                failures = 0
             except DB_ERRORS as error:
-                log.warning("database unreachable: %s", error)
+                if not failures:
+                    log.warning("database unreachable: %s", error)
+                failures += 1
+
+    def pause(self, failures: int) -> float:
+        """check_seconds while the database answers; after a failure, a first retry soon (a
+        restart is over in a moment), then doubling up to MAX_PAUSE, with jitter so that
+        processes do not retry in step."""
+        if not failures:
+            return self.check_seconds
+        return min(FIRST_RETRY * 2.0 ** min(failures - 1, 8), MAX_PAUSE) * random.uniform(0.8, 1.2)
+
+    async def _check(self) -> None:
+        if not self.connected:
+            self.lost = True
+            await self._connect()
+            log.warning("LISTEN connection reopened")
+            self.lost = False
+            for reopened in self._reopened:
+                try:
+                    reopened()
+                except Exception:  # one follower's failure must not stop the watchdog
+                    log.exception("after the LISTEN connection reopened")
+        for tick in self._ticks:
+            await tick()

@@ -7,7 +7,12 @@ It also finds the safe time S for every reader (projections/freshness.py): befor
 asks the log for a barrier (head H, moment C); once it has applied the log through H, every
 event recorded at or before C is in the read model, and it writes S = C into `rm_meta` in the
 same transaction as the rows, then NOTIFYs the position and S. Within a long catch-up, a batch
-that stops short of H publishes the moment just before its last event's stamp instead."""
+that stops short of H publishes the moment just before its last event's stamp instead.
+
+An event it cannot apply halts it at that event (projections/halt.py): a batch that fails as a
+whole is tried again one event at a time, so that the halt names the event, and everything
+before it is applied. The projector's thread never ends on an error: it backs off and tries
+again."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +31,11 @@ from prometheus_client import Counter, Gauge, Histogram
 from psycopg import sql
 from psycopg.types.json import set_json_dumps
 
+from ledger.chain import GENESIS, ChainedEvent, digest
+from projections import halt
 from projections.batch import Batch
 from projections.builder import RowBuilder
+from projections.halt import Halt
 from projections.schema import (
     DDL,
     LAYOUT_VERSION,
@@ -42,6 +51,10 @@ log = logging.getLogger(__name__)
 PROJECTED = Counter("govledger_projected_events", "Events applied to the read model")
 POSITION = Gauge("govledger_projector_position", "Log position the read model has reached")
 BATCH_SECONDS = Histogram("govledger_projector_batch_seconds", "Time to apply one batch")
+HALTED = Gauge("govledger_projector_halted", "1 while the projector is halted at an event")
+HALTED_AT = Gauge(
+    "govledger_projector_halted_position", "Log position of the event it is halted at (0: none)"
+)
 
 Decode = Callable[[StoredEvent], Any]
 """Turns a stored event into its domain event (the application's mapper)."""
@@ -52,11 +65,31 @@ below H, and every later commit is stamped after C (the ledger's recorder provid
 Progress = Callable[[int, int], None]
 LOCK_KEY = 0x60F1ED6E
 HEARTBEAT_SECONDS = 0.25
+RETRY_SECONDS = (0.5, 30.0)
+"""The first pause after a failure, doubling up to the second."""
 MICROSECOND = timedelta(microseconds=1)
 PUBLISH = (
     "UPDATE rm_meta SET position = %s, watermark = COALESCE(%s, watermark), "
     "safe_time = GREATEST(safe_time, %s) WHERE name = %s RETURNING safe_time"
 )
+
+
+@dataclass
+class EventFailed(Exception):
+    """Applying the log from `position` to `last` failed; with `count` 1, that event is the
+    cause."""
+
+    position: int
+    topic: str
+    recorded_at: datetime
+    count: int
+    last: int
+    error: BaseException
+
+    @classmethod
+    def of(cls, entries: list[tuple[Any, ...]], error: BaseException) -> EventFailed:
+        first = entries[0]
+        return cls(first[0], first[3], first[5], len(entries), entries[-1][0], error)
 
 
 class Projector:
@@ -79,11 +112,23 @@ class Projector:
         self.stale = False
         self.indexed = False
         self.target: tuple[int, datetime] | None = None
+        self.halt: Halt | None = None
+        self.one_by_one_until = 0
+        """After a batch failed as a whole: apply the log one event at a time up to here."""
+        self.retry_seconds = RETRY_SECONDS
+        self.reported: tuple[int, str] | None = None
         self.read_log_sql = sql.SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state, recorded_at "
-            "FROM {} WHERE notification_id > %s AND notification_id <= %s "
+            "SELECT notification_id, originator_id, originator_version, topic, state, "
+            "recorded_at, c.digest FROM {} LEFT JOIN {} c USING (notification_id) "
+            "WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
-        ).format(sql.Identifier(events_table))
+        ).format(sql.Identifier(events_table), sql.Identifier(f"{events_table}_chain"))
+        self.digest_before_sql = sql.SQL(
+            "SELECT digest FROM {} WHERE notification_id <= %s "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(sql.Identifier(f"{events_table}_chain"))
+        self.chain_tip: str | None = None
+        """The digest of the last event applied, which the next one's must follow."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -93,7 +138,9 @@ class Projector:
         with self.connect() as conn:
             conn.autocommit = True
             if wait:
-                conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+                with conn.transaction():  # a wait for the other projector is not bounded
+                    conn.execute("SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0")
+                    conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
             else:
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
                 if not row or not row[0]:
@@ -112,8 +159,10 @@ class Projector:
             ).fetchone()
             if row is None or row[0] != LAYOUT_VERSION:
                 self.reset(conn)
+            self.show(self.recorded_halt(conn))
         self.stale = True
         self.indexed = False
+        self.one_by_one_until = 0
 
     def reset(self, conn: psycopg.Connection[Any]) -> None:
         """Drop the read model and start it anew at position 0 (a rebuild follows)."""
@@ -130,6 +179,7 @@ class Projector:
             "position = 0, watermark = NULL, safe_time = NULL",
             (PROJECTION_NAME, LAYOUT_VERSION),
         )
+        self.show(None)
 
     # -- following the log -------------------------------------------------------------------
 
@@ -149,6 +199,7 @@ class Projector:
         """Apply the next batch in one transaction and publish the safe time it reaches; return
         how many events it held (none when the read model is at the log's head)."""
         if self.stale:
+            self.chain_tip = None
             self.builder.reload(conn)
             self.writer.reload(conn)
             self.target = None
@@ -159,7 +210,8 @@ class Projector:
         try:
             with BATCH_SECONDS.time(), conn.transaction():
                 start = self.position(conn)
-                entries = conn.execute(self.read_log_sql, (start, head, self.batch_size)).fetchall()
+                limit = 1 if start < self.one_by_one_until else self.batch_size
+                entries = conn.execute(self.read_log_sql, (start, head, limit)).fetchall()
                 if entries:
                     self.apply(conn, entries)
                 reached = entries[-1][0] if entries else start
@@ -169,9 +221,14 @@ class Projector:
                 else:
                     safe = entries[-1][5] - MICROSECOND
                 self.publish(conn, reached, entries[-1][5] if entries else None, safe)
+                passed = self.halt is not None and reached >= self.halt.position
+                if passed:
+                    conn.execute(halt.CLEAR, (PROJECTION_NAME,))
         except BaseException:
             self.stale = True  # the in-memory caches saw a batch that was rolled back
             raise
+        if passed:
+            self.resumed()
         if entries:
             PROJECTED.inc(len(entries))
             POSITION.set(entries[-1][0])
@@ -186,6 +243,7 @@ class Projector:
         ).fetchone()
         if row is not None and not row[0]:
             log.info("creating the read model's indexes")
+            conn.execute("SET LOCAL statement_timeout = 0")  # once, over the whole read model
             conn.execute(READ_INDEXES)
             conn.execute("UPDATE rm_meta SET indexed = true WHERE name = %s", (PROJECTION_NAME,))
         self.indexed = True
@@ -204,45 +262,153 @@ class Projector:
         )
 
     def catch_up(self, conn: psycopg.Connection[Any], progress: Progress | None = None) -> int:
+        """Apply the log up to its head, or up to an event that halts it (logged, not raised:
+        a process starts all the same)."""
         total = 0
         head = self.head(conn)
-        while count := self.step(conn):
+        while count := self.advance(conn):
             total += count
             if progress:
                 progress(self.position(conn), head)
         return total
 
     def run(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
-        """Follow the log until stop is set: as a standby while another projector runs."""
+        """Follow the log until stop is set: as a standby while another projector runs. No
+        error ends it: it reconnects, or tries again after a pause."""
+        failures = 0
         while not stop.is_set():
             try:
                 with self.session() as conn:
                     if conn is None:
                         stop.wait(poll_interval)
                         continue
+                    failures = 0
                     self.follow(conn, stop)
-            except psycopg.OperationalError:
-                log.exception("projector lost its connection; reconnecting")
-                stop.wait(poll_interval)
+            except psycopg.OperationalError as error:
+                log.warning("projector lost its connection (%s); reconnecting", error)
+                failures += 1
+                stop.wait(self.pause(failures))
+            except Exception:
+                log.exception("projector failed; trying again")
+                failures += 1
+                stop.wait(self.pause(failures))
 
     def follow(self, conn: psycopg.Connection[Any], stop: threading.Event) -> None:
         with self.connect() as listener:
             listener.autocommit = True
             listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.events_table)))
+            tries = 0
             while not stop.is_set():
-                if self.step(conn) >= self.batch_size:
+                count = self.advance(conn)
+                if self.halt is not None and not count:
+                    tries += 1
+                    stop.wait(self.pause(tries))
+                    continue
+                tries = 0
+                if count >= self.batch_size:
                     continue
                 for _ in listener.notifies(timeout=HEARTBEAT_SECONDS, stop_after=1):
                     pass
 
+    def pause(self, failures: int) -> float:
+        first, most = self.retry_seconds
+        return float(min(first * 2 ** min(failures - 1, 16), most))
+
+    # -- halting at an event -------------------------------------------------------------------
+
+    def advance(self, conn: psycopg.Connection[Any]) -> int:
+        """`step`, halting at an event that cannot be applied: 0 then."""
+        while True:
+            try:
+                return self.step(conn)
+            except EventFailed as failed:
+                if conn.broken:
+                    raise psycopg.OperationalError(str(failed.error)) from failed.error
+                if failed.count == 1:
+                    self.halt_at(conn, failed)
+                    return 0
+                log.warning(
+                    "a batch from position %s failed (%s); applying it one event at a time",
+                    failed.position,
+                    halt.error_text(failed.error),
+                )
+                self.one_by_one_until = failed.last
+
+    def halt_at(self, conn: psycopg.Connection[Any], failed: EventFailed) -> None:
+        """Record the halt where every process sees it, and publish the safe time just before
+        the event: every event stamped earlier is applied (the event is the first after the
+        read model's position), and every later commit is stamped after it."""
+        kind, error = halt.event_type(failed.topic), halt.error_text(failed.error)
+        if self.reported != (failed.position, error):
+            self.reported = (failed.position, error)
+            log.error("%s", Halt(failed.position, kind, error).describe(), exc_info=failed.error)
+        with conn.transaction():
+            params = {"position": failed.position, "type": kind, "error": error}
+            row = conn.execute(halt.RECORD, {**params, "name": PROJECTION_NAME}).fetchone()
+            self.publish(conn, self.position(conn), None, failed.recorded_at - MICROSECOND)
+        self.show(Halt(failed.position, kind, error, row[0] if row else None))
+
+    def resumed(self) -> None:
+        assert self.halt is not None
+        log.warning("projection continues past position %s", self.halt.position)
+        self.reported = None
+        self.show(None)
+
+    def show(self, found: Halt | None) -> None:
+        self.halt = found
+        HALTED.set(0 if found is None else 1)
+        HALTED_AT.set(0 if found is None else found.position)
+
+    def recorded_halt(self, conn: psycopg.Connection[Any]) -> Halt | None:
+        row = conn.execute(halt.READ, (PROJECTION_NAME,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return Halt(int(row[0]), row[1] or "", row[2] or "", row[3])
+
     # -- applying a batch --------------------------------------------------------------------
 
     def apply(self, conn: psycopg.Connection[Any], entries: list[tuple[Any, ...]]) -> None:
+        """Build the batch's rows and write them; EventFailed names the event that failed to
+        decode or build, or the batch whose write failed (on_event's errors pass through: they
+        stand for a crash)."""
         self.builder.load_subjects(conn, {entry[1] for entry in entries})
         batch = Batch()
-        for position, originator_id, version, topic, state, recorded_at in entries:
-            event = self.decode(StoredEvent(originator_id, version, topic, bytes(state)))
-            self.builder.add(batch, event, position, recorded_at)
+        tip = self.chain_tip or self.digest_before(conn, entries[0][0])
+        for n, entry in enumerate(entries):
+            position, originator_id, version, topic, state, recorded_at, _ = entry
+            try:
+                tip = follows(tip, entry)
+                event = self.decode(StoredEvent(originator_id, version, topic, bytes(state)))
+                self.builder.add(batch, event, position, recorded_at)
+            except Exception as error:  # the events before it go first, one at a time
+                raise EventFailed.of(entries[: n + 1], error) from error
             if self.on_event:
                 self.on_event(position)
-        self.writer.write(conn, batch, self.builder.subjects)
+        try:
+            self.writer.write(conn, batch, self.builder.subjects)
+        except Exception as error:
+            raise EventFailed.of(entries, error) from error
+        self.chain_tip = tip
+
+    def digest_before(self, conn: psycopg.Connection[Any], position: int) -> str:
+        row = conn.execute(self.digest_before_sql, (position - 1,)).fetchone()
+        return GENESIS if row is None else bytes(row[0]).hex()
+
+
+class ChainBroken(Exception):
+    """An event whose digest does not follow the chain: altered, or after a removed one."""
+
+
+def follows(previous: str, entry: tuple[Any, ...]) -> str:
+    """The event's digest, checked against the chain before it (docs/hash-chain.md)."""
+    position, subject, version, topic, state, recorded_at, stored = entry
+    if stored is None:
+        raise ChainBroken(f"hash chain: event {position} has no digest")
+    event = ChainedEvent(position, recorded_at, subject, version, topic, orjson.loads(state))
+    found = bytes(stored).hex()
+    if digest(event, previous) != found:
+        raise ChainBroken(
+            f"hash chain broken at position {position}: the event was altered, or an event "
+            "just before it was removed; run `govledger verify`"
+        )
+    return found

@@ -10,7 +10,9 @@ is dropped and rebuilt from the log at start.
 - `rm_events`: the public log's index (who, what, which units); the event's data stays in the
   log itself and is decoded when asked for.
 - `rm_meta`: the projector's position and the safe time S it publishes, written in the same
-  transaction as the rows they describe (projections/freshness.py).
+  transaction as the rows they describe (projections/freshness.py), and its halt, if an event
+  stopped it (projections/halt.py). The halt columns are added in place to a read model built
+  before them, so that they cost no rebuild.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ CREATE TABLE IF NOT EXISTS rm_meta (
     watermark timestamptz,
     safe_time timestamptz,
     indexed boolean NOT NULL DEFAULT false
-)
+);
+ALTER TABLE rm_meta ADD COLUMN IF NOT EXISTS halted_at bigint,
+    ADD COLUMN IF NOT EXISTS halted_type text,
+    ADD COLUMN IF NOT EXISTS halted_error text,
+    ADD COLUMN IF NOT EXISTS halted_since timestamptz
 """
 
 TABLES = ("rm_facts", "rm_staffing", "rm_labels", "rm_subjects", "rm_events", "rm_meta")

@@ -90,9 +90,9 @@ def test_required_text_cleans_and_refuses_blank() -> None:
 
 
 def test_optional_text_turns_blank_into_none() -> None:
-    assert optional_text("  ") is None
-    assert optional_text(None) is None
-    assert optional_text(" a\tb ") == "a b"
+    assert optional_text("note", "  ") is None
+    assert optional_text("note", None) is None
+    assert optional_text("note", " a\tb ") == "a b"
 
 
 def test_names_clean_unspace_and_compare() -> None:
