@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,7 +11,11 @@ from strawberry.types import Info
 
 from api import cursors
 from api.context import ctx
+from ledger.chain import GENESIS
 from projections.views import EventPage, EventView
+
+if TYPE_CHECKING:
+    from api.changes import Change
 
 
 @strawberry.type
@@ -70,6 +74,32 @@ class Event:
     async def data(self, info: Info) -> JSON:
         services = ctx(info).services
         return cast(JSON, await ctx(info).loaders.event_data(self.view.position, services.decode))
+
+    @strawberry.field(
+        description="SHA-256 (hex) of this event's canonical encoding, which includes previousDigest: the log's hash chain (docs/hash-chain.md)."
+    )
+    async def digest(self, info: Info) -> str | None:
+        return (await ctx(info).loaders.digests(self.view.position))[0]
+
+    @strawberry.field(
+        description="The digest of the event before this one in the log (64 zeros for the first event)."
+    )
+    async def previous_digest(self, info: Info) -> str | None:
+        digest, before = await ctx(info).loaders.digests(self.view.position)
+        return None if digest is None else (before or GENESIS)
+
+    @strawberry.field(
+        description="What the event changed: each field of the facts it put or closed, its value as of the event's valid date known just before the event was recorded (old) and once it was (new); key and field as OrgUnit.changes gives them."
+    )
+    async def changes(self, info: Info) -> list[Annotated[Change, strawberry.lazy("api.changes")]]:
+        from api.changes import Change
+
+        context = ctx(info)
+        view = self.view
+        found = await context.loaders.event_changes(
+            view.position, view.recorded_at, context.services.decode
+        )
+        return [Change(change=change, event_views=[self]) for change in found]
 
 
 @strawberry.type

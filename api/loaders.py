@@ -8,15 +8,20 @@ several groups; each is read with one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from strawberry.dataloader import DataLoader
 
-from projections import changes, indicators, queries, staffing, units
+from api import outages
+from api.errors import Unavailable
+from projections import changes, digests, event_changes, indicators, queries, staffing, units
+from projections.diff import FieldChange
 from projections.indicators import IndicatorView
 from projections.queries import Conn
 from projections.views import (
@@ -48,11 +53,40 @@ def flat(groups: Sequence[Units]) -> list[UUID]:
     return list(dict.fromkeys(unit for group in groups for unit in group))
 
 
+class Reads:
+    """The read pool as resolvers use it: a connection refused or lost is Unavailable."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[PoolConnectionProxy]:
+        try:
+            async with self.pool.acquire() as conn:
+                yield conn
+        except Exception as error:
+            if outages.unreachable(error):
+                raise Unavailable(outages.MESSAGE) from error
+            raise
+
+    async def run(self, read: Callable[[PoolConnectionProxy], Awaitable[R]]) -> R:
+        """Read on a pooled connection; once more on another when the first was lost (a
+        connection the server closed while it lay in the pool, after a restart)."""
+        try:
+            async with self.pool.acquire() as conn:
+                return await read(conn)
+        except Exception as error:
+            if not outages.unreachable(error):
+                raise
+        async with self.acquire() as conn:
+            return await read(conn)
+
+
 class Loaders:
     """Made per request; each loader made on first use."""
 
-    def __init__(self, pool: asyncpg.Pool, labels: staffing.Labels, events_table: str) -> None:
-        self.pool = pool
+    def __init__(self, reads: Reads, labels: staffing.Labels, events_table: str) -> None:
+        self.reads = reads
         self.labels = labels
         self.events_table = events_table
         self._made: dict[str, DataLoader[Any, Any]] = {}
@@ -70,11 +104,13 @@ class Loaders:
         keys: Sequence[tuple[Any, ...]],
         read: Callable[[Conn, tuple[Any, ...], list[Any]], Awaitable[R]],
     ) -> dict[tuple[Any, ...], R]:
-        async with self.pool.acquire() as conn:
+        async def per_group(conn: Conn) -> dict[tuple[Any, ...], R]:
             return {
                 group: await read(conn, group, subjects)
                 for group, subjects in grouped(keys).items()
             }
+
+        return await self.reads.run(per_group)
 
     # -- units ---------------------------------------------------------------------------
 
@@ -198,14 +234,40 @@ class Loaders:
         return self._load("version", self._versions, subject_id)
 
     async def _versions(self, keys: list[UUID]) -> list[int]:
-        async with self.pool.acquire() as conn:
-            found = await queries.versions(conn, keys)
+        found = await self.reads.run(lambda conn: queries.versions(conn, keys))
         return [found.get(key, 0) for key in keys]
 
     def event_data(self, position: int, decode: Decode) -> Awaitable[dict[str, Any]]:
         return self._load("data", lambda keys: self._event_data(keys, decode), position)
 
     async def _event_data(self, keys: list[int], decode: Decode) -> list[dict[str, Any]]:
-        async with self.pool.acquire() as conn:
-            stored = await queries.stored_events(conn, self.events_table, keys)
+        stored = await self.reads.run(
+            lambda conn: queries.stored_events(conn, self.events_table, keys)
+        )
         return [changes.event_data(decode(stored[position])) for position in keys]
+
+    def digests(self, position: int) -> Awaitable[tuple[str | None, str | None]]:
+        """An event's digest in the hash chain, and the digest before it."""
+        return self._load("digests", self._digests, position)
+
+    async def _digests(self, keys: list[int]) -> list[tuple[str | None, str | None]]:
+        found = await self.reads.run(lambda conn: digests.digests(conn, self.events_table, keys))
+        return [found.get(position, (None, None)) for position in keys]
+
+    def event_changes(
+        self, position: int, recorded_at: datetime, decode: Decode
+    ) -> Awaitable[list[FieldChange]]:
+        """What the event at position changed (projections/event_changes.py): a page of
+        events reads its events and the versions of the facts they touched once."""
+        batch = lambda keys: self._event_changes(keys, decode)  # noqa: E731
+        return self._load("event_changes", batch, (position, recorded_at))
+
+    async def _event_changes(
+        self, keys: list[tuple[int, datetime]], decode: Decode
+    ) -> list[list[FieldChange]]:
+        async def read(conn: Conn) -> list[list[FieldChange]]:
+            stored = await queries.stored_events(conn, self.events_table, [p for p, _ in keys])
+            events = [event_changes.touched(p, t, decode(stored[p])) for p, t in keys]
+            return await event_changes.page_changes(conn, events, self.labels)
+
+        return await self.reads.run(read)

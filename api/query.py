@@ -10,11 +10,14 @@ from graphql import FieldNode, value_from_ast_untyped
 from strawberry.types import Info
 
 from api import cursors
+from api.audit import AuditQuery
 from api.context import ctx
 from api.events import EventConnection, EventFilter
 from api.ids import parse_id
 from api.indicators import Indicator, find_indicator
 from api.types import OrgUnit
+from api.webhooks_api import WebhookQuery
+from domain.text import DEFAULT_LIMITS, checked_texts
 from projections import queries, staffing, units
 from projections.views import roll_up_staffing
 
@@ -23,7 +26,7 @@ def filter_args(filter: EventFilter | None) -> dict[str, object]:
     if filter is None:
         return {}
     return {
-        "types": filter.types,
+        "types": checked_texts("types", filter.types, DEFAULT_LIMITS.name),
         "unit_ids": [parse_id(i, "orgUnitIds") for i in filter.org_unit_ids]
         if filter.org_unit_ids is not None
         else None,
@@ -64,7 +67,7 @@ async def unit_with_staffing(
 
 
 @strawberry.type
-class Query:
+class Query(AuditQuery, WebhookQuery):
     @strawberry.field(description="Organisational units in force at asOf, as recorded by knownAt.")
     async def org_units(
         self, info: Info, as_of: date | None = None, known_at: datetime | None = None
