@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -16,6 +17,7 @@ from api.ids import parse_id
 from api.indicators import Indicator, unit_indicators
 from api.records import Budget, Staffing, Task
 from domain.task import TaskKind
+from projections import queries
 from projections.views import UnitView, roll_up_budget
 
 if TYPE_CHECKING:
@@ -142,3 +144,25 @@ class OrgUnit:
         start, size = cursors.decode(after), cursors.page_size(first)
         page = await ctx(info).loaders.history(self.known_at, start, size, self.view.id)
         return EventConnection.of(page, start)
+
+    async def _change_dates(self, info: Info, include_descendants: bool) -> list[date]:
+        ids = await self._subtree(info) if include_descendants else (self.view.id,)
+        async with ctx(info).pool.acquire() as conn:
+            return await queries.change_dates(conn, ids, self.known_at)
+
+    @strawberry.field(
+        description="The dates at which a fact of this unit (and, by default, of each descendant in force at asOf) takes effect, oldest first, as recorded by knownAt: a name or place, a staffing table, a budget line, a task, an indicator's point. The dates a time slider steps through."
+    )
+    async def change_dates(self, info: Info, include_descendants: bool = True) -> list[date]:
+        return await self._change_dates(info, include_descendants)
+
+    @strawberry.field(
+        description="This unit as of each of its changeDates, oldest first, at this knownAt: a series over time (select staffing or budget on each)."
+    )
+    async def over_time(self, info: Info, include_descendants: bool = True) -> list[OrgUnit]:
+        days = await self._change_dates(info, include_descendants)
+        return list(
+            await asyncio.gather(
+                *(OrgUnit.load(info, self.view.id, day, self.known_at) for day in days)
+            )
+        )

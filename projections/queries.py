@@ -285,3 +285,20 @@ async def stored_events(
         )
         for row in rows
     }
+
+
+async def change_dates(conn: Conn, owner_ids: Sequence[UUID], known_at: datetime) -> list[date]:
+    """The valid dates, oldest first, at which a fact owned by these units takes effect (a
+    name, a place, a staffing table, a budget line, a task, an indicator's point), among the
+    fact versions believed at known_at: the dates at which what a read shows can change. Facts
+    that hold at every date (an indicator's name, at projections.changes.ALWAYS, date.min,
+    which asyncpg would send as -infinity) change nothing over time."""
+    rows = await conn.fetch(
+        f"SELECT valid_from FROM rm_facts WHERE owner_id = ANY($1) AND {KNOWN} "
+        "AND valid_from > DATE '0001-01-01' "
+        f"UNION SELECT valid_from FROM rm_staffing WHERE unit_id = ANY($1) AND {KNOWN} "
+        "ORDER BY valid_from",
+        list(owner_ids),
+        known_at,
+    )
+    return [row["valid_from"] for row in rows]
