@@ -27,6 +27,18 @@ def isoformat(value: dt.date) -> str:
     return value.isoformat()
 
 
+def parse_datetime(value: str) -> dt.datetime:
+    """An ISO 8601 timestamp whose UTC instant a datetime can hold (0001-01-01T00:00:00+14:00
+    is not one: in UTC it falls before year 1)."""
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        try:
+            parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("its UTC instant is outside years 1 to 9999") from None
+    return parsed
+
+
 SCALARS: dict[object, ScalarDefinition] = {
     dt.date: strawberry.scalar(
         name="Date",
@@ -38,7 +50,7 @@ SCALARS: dict[object, ScalarDefinition] = {
         name="DateTime",
         description="ISO 8601 timestamp with a UTC offset, e.g. 2020-04-01T09:00:00+09:00.",
         serialize=isoformat,
-        parse_value=wrap_parser(dt.datetime.fromisoformat, "DateTime"),
+        parse_value=wrap_parser(parse_datetime, "DateTime"),
     ),
     Won: strawberry.scalar(
         name="Won",
