@@ -1,4 +1,5 @@
-"""govledger's command line: serve, import, project, token, schema."""
+"""govledger's command line: serve, import, project, rebuild, token, schema, export, verify,
+restore, webhook(s)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import Any
 
 import asyncpg
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api import cli_audit, cli_webhooks
 from api.auth import ROLES, TOKENS_DDL, create_token, list_tokens, revoke_tokens
+from api.progress import bar, console, progress_bar
 from api.runtime import Runtime
 from api.startup import CommandError, open_checked, open_runtime, read_settings
 from ledger.checks import CheckError
@@ -26,27 +27,30 @@ from ledger.importer import Importer, ImportReport, ImportStopped
 from ledger.settings import PgConfig
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "seoul"
-console = Console(stderr=True)
+DATABASE_ENV = """environment:
+  DATABASE_URL          PostgreSQL to use (postgresql://USER:PASSWORD@HOST:PORT/DBNAME);
+                        unset: an embedded PostgreSQL in GOVLEDGER_DATA_DIR
+  GOVLEDGER_DATA_DIR    the embedded PostgreSQL's folder (default: ./.govledger)
+  GOVLEDGER_LOCK_TIMEOUT, GOVLEDGER_STATEMENT_TIMEOUT, GOVLEDGER_IDLE_IN_TRANSACTION_TIMEOUT
+                        seconds a write may wait for the log's lock, run one statement, or
+                        stay idle in its transaction (defaults 5, 30, 10)"""
+SERVE_ENV = (
+    DATABASE_ENV
+    + """
+  GOVLEDGER_ANSWER_CACHE_MB      answers kept per process (default 64)
+  GOVLEDGER_MAX_QUERY_COST       cost budget of one document (default 100000)
+  GOVLEDGER_READY_MAX_LAG        events the read model may lag before /readyz says 503 (1000)
+  GOVLEDGER_MAX_{NAME,LABEL,REASON,DESCRIPTION,KEY}_CHARS   text limits (README: Limits)
+  GOVLEDGER_WEBHOOK_*, GOVLEDGER_FANOUT_WINDOW, GOVLEDGER_SUBSCRIBER_BUFFER   (README)"""
+)
 
 
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after each option, descriptions and epilogs kept as written."""
 
 
 def catch_up(runtime: Runtime) -> None:
-    with progress_bar() as bar:
-        task = bar.add_task("projecting the log", total=None)
-
-        def advance(done: int, head: int) -> None:
-            bar.update(task, completed=done, total=head)
-
+    with bar("projecting the log") as advance:
         applied = runtime.catch_up(advance)
     if applied is None:
         console.print("another govledger process projects the log; leaving it to it")
@@ -62,9 +66,9 @@ def import_folder(runtime: Runtime, folder: Path, dry_run: bool = False) -> None
         for file, plan in report.plans:
             console.print(f"would record  {file}  {plan.what}{' (correction)' * plan.correction}")
     else:
-        with progress_bar() as bar:
-            task = bar.add_task(f"recording {folder}", total=report.recorded)
-            importer.on_fact = lambda: bar.advance(task)
+        with progress_bar("facts") as progress:
+            task = progress.add_task(f"recording {folder}", total=report.recorded)
+            importer.on_fact = lambda: progress.advance(task)
             importer.record()
     console.print(import_summary(report, dry_run))
 
@@ -175,6 +179,25 @@ def project(_: argparse.Namespace) -> None:
         runtime.close()
 
 
+def rebuild(_: argparse.Namespace) -> None:
+    """Drop the read model and build it again from the log (the log is not touched)."""
+    stop_on_signals(exit_code=1)
+    runtime = open_runtime()
+    try:
+        with runtime.projector.session() as conn:
+            if conn is None:
+                raise CommandError(
+                    "rebuild: another govledger process is projecting (serve or project); "
+                    "stop it first"
+                )
+            runtime.projector.reset(conn)
+            with bar("rebuilding the read model from the log") as advance:
+                applied = runtime.projector.catch_up(conn, advance)
+    finally:
+        runtime.close()
+    print(f"rebuilt the read model from {applied} events")
+
+
 def token(args: argparse.Namespace) -> None:
     if args.action == "create" and not args.name.strip():
         raise CommandError("token create: --name must not be empty (it names the actor)")
@@ -222,48 +245,89 @@ def schema(_: argparse.Namespace) -> None:
     sys.stdout.write(sdl())
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="govledger", description=__doc__)
-    commands = root.add_subparsers(dest="command", required=True)
-    serve_cmd = commands.add_parser(
-        "serve", help="serve GraphQL (imports the Seoul data first on an empty ledger)"
+def command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    env: str = DATABASE_ENV,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name, help=summary, description=summary, epilog=env, formatter_class=HelpFormatter
     )
-    serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8000)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="govledger", description=__doc__, epilog=DATABASE_ENV, formatter_class=HelpFormatter
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_cmd = command(
+        commands,
+        "serve",
+        "project the log, import data/seoul on an empty ledger, and serve GraphQL (/graphql, "
+        "HTTP and WebSocket), the explorer (/), GraphiQL (/graphiql), /metrics, /healthz and "
+        "/readyz",
+        SERVE_ENV,
+    )
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve_cmd.add_argument("--access-log", action="store_true", help="log every request")
     serve_cmd.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="API processes on the port (default: one per core)",
+        "--workers", type=int, default=0, help="API processes on the port; 0: one per core"
     )
     serve_cmd.set_defaults(run=serve)
-    import_cmd = commands.add_parser("import", help="record a data folder, idempotently")
-    import_cmd.add_argument("path")
+    import_cmd = command(
+        commands,
+        "import",
+        "check a data folder against every total its documents print, then record it "
+        "(idempotent: a second import records nothing; docs/data-format.md)",
+    )
+    import_cmd.add_argument("path", help="a folder of .toml data files, e.g. data/seoul")
     import_cmd.add_argument(
         "--dry-run",
         action="store_true",
         help="check and print what would be recorded; record nothing",
     )
     import_cmd.set_defaults(run=import_command)
-    commands.add_parser("project", help="run the projector alone").set_defaults(run=project)
-    token_cmd = commands.add_parser("token", help="manage API tokens")
-    token_actions = token_cmd.add_subparsers(dest="action", required=True)
-    create_cmd = token_actions.add_parser("create", help="print a new bearer token")
-    create_cmd.add_argument("--name", required=True)
-    create_cmd.add_argument("--role", choices=ROLES, required=True)
-    create_cmd.set_defaults(run=token)
-    token_actions.add_parser(
-        "list", help="every token's name, role, creation and revocation (never its secret)"
-    ).set_defaults(run=token)
-    revoke_cmd = token_actions.add_parser(
-        "revoke", help="revoke the token of a name: every server refuses it at once"
+    command(
+        commands,
+        "project",
+        "run the projector alone, beside API processes (one projects at a time)",
+    ).set_defaults(run=project)
+    command(
+        commands,
+        "rebuild",
+        "drop the read model and build it again from the log (stop serve and project first)",
+    ).set_defaults(run=rebuild)
+    token_cmd = command(commands, "token", "manage API bearer tokens")
+    token_actions = token_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create_cmd = command(token_actions, "create", "print a new bearer token (stored hashed)")
+    create_cmd.add_argument("--name", required=True, help="who holds it: the actor of its writes")
+    create_cmd.add_argument(
+        "--role",
+        choices=ROLES,
+        required=True,
+        help="reader: reads; editor: writes; admin: webhooks",
     )
-    revoke_cmd.add_argument("name")
+    create_cmd.set_defaults(run=token)
+    command(
+        token_actions,
+        "list",
+        "every token's name, role, creation and revocation (never its secret)",
+    ).set_defaults(run=token)
+    revoke_cmd = command(
+        token_actions, "revoke", "revoke the token of a name: every server refuses it at once"
+    )
+    revoke_cmd.add_argument("name", help="the token's name")
     revoke_cmd.set_defaults(run=token)
-    commands.add_parser("schema", help="print the GraphQL SDL").set_defaults(run=schema)
+    command(commands, "schema", "print the GraphQL SDL (schema.graphql)", "").set_defaults(
+        run=schema
+    )
     cli_audit.add_commands(commands)
     cli_webhooks.add_commands(commands)
+    for sub in commands.choices.values():
+        if sub.epilog is None:
+            sub.epilog, sub.formatter_class = DATABASE_ENV, HelpFormatter
     return root
 
 

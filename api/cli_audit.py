@@ -4,54 +4,13 @@ export into an empty ledger (docs/hash-chain.md)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
-
+from api.progress import bar, console
 from api.runtime import Runtime
 from api.startup import CommandError, open_runtime
 from ledger.chain_store import verify_live
 from ledger.export import ExportError, Verified, export, restore, verify_export
-
-console = Console(stderr=True)
-Advance = Callable[[int, int], None]
-
-
-class RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:,.0f} events/s" if task.speed else "")
-
-
-@contextmanager
-def bar(description: str) -> Iterator[Advance]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        RateColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task(description, total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield advance
 
 
 def export_command(args: argparse.Namespace) -> None:
