@@ -27,6 +27,8 @@ from ledger.importer import Importer, ImportReport, ImportStopped
 from ledger.settings import PgConfig
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "seoul"
+GRACEFUL_SECONDS = 5
+"""How long a stop waits for requests in flight (subscriptions end then) before closing."""
 DATABASE_ENV = """environment:
   DATABASE_URL          PostgreSQL to use (postgresql://USER:PASSWORD@HOST:PORT/DBNAME);
                         unset: an embedded PostgreSQL in GOVLEDGER_DATA_DIR
@@ -123,6 +125,7 @@ def run_uvicorn(args: argparse.Namespace, app: Any, **options: Any) -> None:
         port=args.port,
         log_level="info",
         access_log=args.access_log,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
         **options,
     )
 

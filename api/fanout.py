@@ -149,9 +149,11 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if not outages.unreachable(error):
+                if outages.unreachable(error):
+                    self._end_all(Unavailable(outages.MESSAGE))
+                else:  # the followers' operations end with an internal error, hidden
                     log.exception("the fan-out's reader failed; retrying")
-                self._end_all(Unavailable(outages.MESSAGE))
+                    self._end_all(error)
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def _read_page(self) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,21 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """Reads never change a pooled session (no SET, LISTEN, cursor or advisory lock is left
     behind; an open transaction is rolled back by the pool itself), so a connection goes back
     to the pool without the reset query's round trip."""
+
+
+STOP_SECONDS = 5.0
+WEBHOOK_STOP_SECONDS = 15.0
+"""The deliverer lets a POST in flight finish (its timeout, 10 s by default) before it stops."""
+
+
+async def bounded(stopping: Awaitable[None], what: str, seconds: float = STOP_SECONDS) -> bool:
+    """Await a stop for at most seconds; False (logged) when it did not end in time."""
+    try:
+        await asyncio.wait_for(stopping, seconds)
+        return True
+    except TimeoutError:
+        log.warning("%s did not stop within %g s; going on", what, seconds)
+        return False
 
 
 class Runtime:
@@ -119,12 +135,16 @@ class Runtime:
         return self.services
 
     async def close_services(self) -> None:
+        """Stop what the services run, each within a bound: a stop must end (SIGTERM, docker
+        stop), even when a connection hangs."""
         if self.services is not None:
-            if self.services.fanout is not None:
-                await self.services.fanout.stop()
-            await self.webhooks.stop()
-            await self._listener.stop()
-            await self.services.pool.close()
+            services = self.services
+            if services.fanout is not None:
+                await bounded(services.fanout.stop(), "the fan-out")
+            await bounded(self.webhooks.stop(), "the webhook deliverer", WEBHOOK_STOP_SECONDS)
+            await bounded(self._listener.stop(), "the LISTEN connection")
+            if not await bounded(services.pool.close(), "the read pool"):
+                services.pool.terminate()
             self._board.close()
             self.services = None
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -15,6 +17,8 @@ from websockets.sync.client import connect
 
 from api import cursors
 from api.cost import MAX_TOKENS
+from domain import commands as c
+from tests.conftest import EDITOR
 from tests.faults.conftest import Live
 
 Message = dict[str, Any]
@@ -69,7 +73,14 @@ def test_an_unexpected_failure_shows_no_internals(live: Live) -> None:
         finally:
             await conn.close()
 
+    services = live.runtime.services
+    assert services is not None and services.fanout is not None
+    services.fanout.recent = deque(services.fanout.recent, maxlen=2)  # a short window
+    for n in range(4):
+        live.runtime.ledger.execute(c.RegisterOrgUnit(f"단위 {n}", None, date(2020, 1, 1)), EDITOR)
+    live.caught_up()
     asyncio.run(drop_the_log())
+    # from the start, behind the shared stream's window: the subscriber reads the log itself
     errors = errors_of(operate(live, EVENTS, {"after": cursors.encode(0)}))
     assert [e["extensions"]["code"] for e in errors] == ["INTERNAL_SERVER_ERROR"], errors
     assert errors[0]["message"] == "Internal error; it was logged."

@@ -4,6 +4,7 @@ documents built to exhaust the server are refused in milliseconds, before the sp
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -68,7 +69,8 @@ def test_nested_children_add_a_level_not_a_factor() -> None:
 
 def test_readme_explorer_and_graphiql_documents_pass() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    examples = re.findall(r"```graphql\n(.*?)```", readme, re.S)
+    quoted = re.findall(r'"query": "((?:[^"\\]|\\.)*)"', readme)
+    examples = [json.loads(f'"{text}"') for text in quoted]
     introspection = get_introspection_query(
         descriptions=True,
         specified_by_url=True,
