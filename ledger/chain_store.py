@@ -142,13 +142,11 @@ class ChainStore:
 
     def raw_rows(
         self, conn: psycopg.Connection[Any], after: int, upto: int
-    ) -> Iterator[tuple[Any, ...]]:
+    ) -> Iterator[Sequence[Any]]:
         """The log's rows after `after` up to `upto` as stored, each with its digest."""
         while True:
             batch = conn.execute(self.rows_statement, (after, upto, READ_BATCH)).fetchall()
-            for row in batch:
-                values = _values(row)
-                yield (values[0], values[1], values[2], values[3], values[4], values[5], values[6])
+            yield from (_values(row) for row in batch)
             if len(batch) < READ_BATCH:
                 return
             after = int(_values(batch[-1])[0])

@@ -9,6 +9,7 @@ previousDigest. The manifest holds the counts, each file's SHA-256 and the head 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,12 +22,18 @@ from uuid import UUID
 import orjson
 import psycopg
 
-from ledger.chain import GENESIS, Break, ChainedEvent, record_digest, recorded_text
+from ledger.chain import GENESIS, Break, ChainedEvent, canonical, record_digest, recorded_text
 from ledger.chain_store import ChainStore, snapshot
 
 FORMAT = "govledger-export/1"
 MANIFEST = "manifest.json"
 EVENTS_PER_FILE = 10_000
+LINK_BROKEN = (
+    "an event before it is missing, inserted or reordered: its previous digest is not the "
+    "digest of the event before it"
+)
+PART_BYTES = 4 << 20
+"""Bytes of an export checked by one worker at a time."""
 Progress = Callable[[int, int], None]
 
 
@@ -66,13 +73,13 @@ def line(event: ChainedEvent, stored: str, previous: str) -> bytes:
 
 
 def stored_line(row: Sequence[Any], previous: str) -> tuple[bytes, str]:
-    """A log row (position, recorded_at, subject, version, topic, state, digest) as a line,
-    its state written as stored (it is JSON already), and its digest."""
+    """A log row (position, recorded_at, subject, version, topic, state, digest) as a line, its
+    state written as stored (it is JSON already), and its digest."""
     position, recorded_at, subject, version, topic, state, stored = row
     if stored is None:
         raise ExportError(f"event {position} has no digest: run `govledger verify`")
-    data = orjson.loads(state)
     digest = bytes(stored).hex()
+    data = orjson.loads(state)
     body = orjson.dumps(
         {
             "position": position,
@@ -229,6 +236,28 @@ class _Reading:
             self.found = self.found or stored == self.expected
         return broken
 
+    def take_line(self, raw: bytes) -> Break | None:
+        """`take` for a line of an export, with the digest computed from the line's own
+        fields: those not encoded are taken out, so that any other field changes the digest."""
+        record = orjson.loads(raw)
+        stored, claimed = record.pop("digest"), record.pop("previousDigest")
+        del record["actor"], record["reason"], record["source"]
+        position = record["position"]
+        if not isinstance(position, int) or not isinstance(claimed, str):
+            raise TypeError("position must be an integer and previousDigest a string")
+        if self.last is not None and position <= self.last_position:
+            return Break(position, f"out of order: position {position} after {self.last_position}")
+        record["previous"] = claimed
+        if hashlib.sha256(canonical(record)).hexdigest() != stored:
+            return Break(position, "the event was altered: its digest does not match it")
+        if self.last is not None and claimed != self.last:
+            return Break(position, LINK_BROKEN)
+        if self.count == 0:
+            self.first_previous, self.first_position = claimed, position
+        self.last, self.last_position, self.count = stored, position, self.count + 1
+        self.found = self.found or stored == self.expected
+        return None
+
     def problem(
         self, record: dict[str, Any], position: int, stored: str, claimed: str
     ) -> Break | None:
@@ -237,29 +266,55 @@ class _Reading:
         if record_digest(record, claimed) != stored:
             return Break(position, "the event was altered: its digest does not match it")
         if self.last is not None and claimed != self.last:
-            return Break(
-                position,
-                "an event before it is missing, inserted or reordered: its previous digest is "
-                "not the digest of the event before it",
-            )
+            return Break(position, LINK_BROKEN)
         return None
 
 
 def check_file(path: Path, expected: str | None = None) -> FileCheck:
     """Each event's digest against its fields and its claimed previous digest, and each claim
-    against the digest of the line before: no chain state crosses files, so files are checked
-    in parallel and joined by `verify_export`."""
-    reading = _Reading(path.name, expected)
-    with path.open("rb") as source:
-        for number, raw in enumerate(source, 1):
+    against the digest of the line before."""
+    return check_part(Part(path, 0, path.stat().st_size), expected)
+
+
+@dataclass(frozen=True)
+class Part:
+    """The lines of a file that start within [start, end): no chain state crosses parts, so
+    parts are checked in parallel and joined in order by `verify_export`."""
+
+    path: Path
+    start: int
+    end: int
+
+
+def check_part(part: Part, expected: str | None = None) -> FileCheck:
+    reading = _Reading(part.path.name, expected)
+    with part.path.open("rb") as source:
+        if part.start:  # the line under way at start belongs to the part before
+            source.seek(part.start - 1)
+            source.readline()
+        while source.tell() < part.end:
+            raw = source.readline()
+            if not raw:
+                break
             try:
-                broken = reading.take(orjson.loads(raw))
+                broken = reading.take_line(raw)
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-                problem = f"{path.name} line {number} is not an event: {error}"
-                return reading.result(Break(reading.last_position + 1, problem), problem)
+                after = reading.last_position
+                problem = (
+                    f"{part.path.name}: the line after position {after} is not an event: {error}"
+                )
+                return reading.result(Break(after + 1, problem), problem)
             if broken:
                 return reading.result(broken)
     return reading.result()
+
+
+def parts(paths: list[Path], size: int = PART_BYTES) -> list[Part]:
+    found = []
+    for path in paths:
+        length = path.stat().st_size
+        found += [Part(path, at, min(at + size, length)) for at in range(0, length, size)]
+    return found
 
 
 def verify_export(
@@ -267,11 +322,26 @@ def verify_export(
 ) -> Verified:
     """Check an export from its files alone: the files against the manifest, every event
     against its digest, the chain across lines and files, and (`expected`) that the chain
-    passes through a digest recorded elsewhere."""
+    passes through a digest recorded elsewhere. Parts of the files, and the files' SHA-256s,
+    are checked on every core."""
     manifest = read_manifest(directory)
-    problems = _file_problems(directory, manifest)
-    paths = [directory / entry["name"] for entry in manifest["files"]]
-    checks = _check_files(paths, expected, progress, int(manifest["events"]))
+    entries = manifest["files"]
+    missing = [f"{e['name']} is missing" for e in entries if not (directory / e["name"]).exists()]
+    paths = [directory / e["name"] for e in entries if (directory / e["name"]).exists()]
+    pieces = parts(paths)
+    with ProcessPoolExecutor(max(1, min(len(pieces), os.cpu_count() or 1))) as pool:
+        hashes = pool.map(_sha256, paths)
+        checks = []
+        for check in pool.map(partial(check_part, expected=expected), pieces):
+            checks.append(check)
+            if progress:
+                progress(sum(c.events for c in checks), int(manifest["events"]))
+        sums = dict(zip([path.name for path in paths], hashes, strict=True))
+    problems = missing + [
+        f"{e['name']} changed: its SHA-256 is not the manifest's"
+        for e in entries
+        if e["name"] in sums and sums[e["name"]] != e["sha256"]
+    ]
     broken, head, count = _join(checks)
     if broken is None and count != manifest["events"]:
         problems.append(f"the manifest counts {manifest['events']} events, the files {count}")
@@ -291,24 +361,6 @@ def _file_problems(directory: Path, manifest: dict[str, Any]) -> list[str]:
         elif _sha256(path) != entry["sha256"]:
             problems.append(f"{entry['name']} changed: its SHA-256 is not the manifest's")
     return problems
-
-
-def _check_files(
-    paths: list[Path], expected: str | None, progress: Progress | None, total: int
-) -> list[FileCheck]:
-    present = [path for path in paths if path.exists()]
-    if len(present) < 2:
-        checks = [check_file(path, expected) for path in present]
-    else:
-        with ProcessPoolExecutor() as pool:
-            checks = []
-            for check in pool.map(partial(check_file, expected=expected), present):
-                checks.append(check)
-                if progress:
-                    progress(sum(c.events for c in checks), total)
-    if progress:
-        progress(sum(c.events for c in checks), total)
-    return checks
 
 
 def _join(checks: list[FileCheck]) -> tuple[Break | None, str, int]:

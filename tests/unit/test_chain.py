@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.chain import GENESIS, ChainedEvent, canonical, chain, check, digest, encoding
-from ledger.export import MANIFEST, check_file, line, verify_export
+from ledger.export import MANIFEST, check_file, check_part, line, parts, verify_export
 
 SUBJECT = UUID("9e000000-0000-4000-8000-000000000001")
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -150,3 +150,12 @@ def test_the_worked_example_of_docs_hash_chain_holds() -> None:
     hex_block = doc.split("```\n7b22", 1)[1].split("```", 1)[0]
     assert "7b22" + hex_block.replace("\n", "") == encoding(event, GENESIS).hex()
     assert digest(event, GENESIS) in doc
+
+
+def test_parts_of_any_size_check_every_line_once(tmp_path: Path) -> None:
+    digests = write_export(tmp_path, events(40))
+    path = tmp_path / "events-00001.jsonl"
+    for size in (1, 97, 500, 10**6):
+        checks = [check_part(part) for part in parts([path], size)]
+        assert sum(check.events for check in checks) == 40
+        assert [c.last_digest for c in checks if c.events][-1] == digests[-1]
