@@ -59,12 +59,12 @@ class ChainStore:
             "INSERT INTO {schema}.{chain} (notification_id, digest) "
             "SELECT * FROM unnest(%s::bigint[], %s::bytea[])"
         ).format(**names)
-        self.rows_statement = SQL(
+        self.range_statement = SQL(
             "SELECT e.notification_id, e.recorded_at, e.originator_id, e.originator_version, "
             "e.topic, e.state, c.digest FROM {schema}.{events} e "
             "LEFT JOIN {schema}.{chain} c USING (notification_id) "
             "WHERE e.notification_id > %s AND e.notification_id <= %s "
-            "ORDER BY e.notification_id LIMIT %s"
+            "ORDER BY e.notification_id"
         ).format(**names)
         self.before_statement = SQL(
             "SELECT digest FROM {schema}.{chain} WHERE notification_id < %s "
@@ -128,28 +128,23 @@ class ChainStore:
         self, conn: psycopg.Connection[Any], after: int, upto: int
     ) -> Iterator[tuple[ChainedEvent, str | None]]:
         """Every event after `after` up to `upto` with its stored digest (None: unchained)."""
-        while True:
-            batch = conn.execute(self.rows_statement, (after, upto, READ_BATCH)).fetchall()
-            for row in batch:
-                yield chained(_values(row)), row_digest(_values(row)[6])
-            if len(batch) < READ_BATCH:
-                return
-            after = int(_values(batch[-1])[0])
-
-    def position_of(self, conn: psycopg.Connection[Any], digest: str) -> int | None:
-        row = conn.execute(self.position_statement, (bytes.fromhex(digest),)).fetchone()
-        return None if row is None else int(_values(row)[0])
+        for row in self.raw_rows(conn, after, upto):
+            yield chained(row), row_digest(row[6])
 
     def raw_rows(
         self, conn: psycopg.Connection[Any], after: int, upto: int
     ) -> Iterator[Sequence[Any]]:
-        """The log's rows after `after` up to `upto` as stored, each with its digest."""
-        while True:
-            batch = conn.execute(self.rows_statement, (after, upto, READ_BATCH)).fetchall()
-            yield from (_values(row) for row in batch)
-            if len(batch) < READ_BATCH:
-                return
-            after = int(_values(batch[-1])[0])
+        """The log's rows after `after` up to `upto` as stored, each with its digest, read
+        through one server-side cursor (within the caller's transaction)."""
+        with conn.cursor(name="chain_rows") as cursor:
+            cursor.itersize = READ_BATCH
+            cursor.execute(self.range_statement, (after, upto))
+            for row in cursor:
+                yield _values(row)
+
+    def position_of(self, conn: psycopg.Connection[Any], digest: str) -> int | None:
+        row = conn.execute(self.position_statement, (bytes.fromhex(digest),)).fetchone()
+        return None if row is None else int(_values(row)[0])
 
     def digest_before(self, conn: psycopg.Connection[Any], position: int) -> str:
         row = conn.execute(self.before_statement, (position,)).fetchone()
