@@ -67,6 +67,8 @@ LOCK_KEY = 0x60F1ED6E
 HEARTBEAT_SECONDS = 0.25
 RETRY_SECONDS = (0.5, 30.0)
 """The first pause after a failure, doubling up to the second."""
+RECONNECT_MOST_SECONDS = 2.0
+"""A lost connection is tried again at least this often: writes wait for the read model."""
 MICROSECOND = timedelta(microseconds=1)
 PUBLISH = (
     "UPDATE rm_meta SET position = %s, watermark = COALESCE(%s, watermark), "
@@ -287,7 +289,7 @@ class Projector:
             except psycopg.OperationalError as error:
                 log.warning("projector lost its connection (%s); reconnecting", error)
                 failures += 1
-                stop.wait(self.pause(failures))
+                stop.wait(min(self.pause(failures), RECONNECT_MOST_SECONDS))
             except Exception:
                 log.exception("projector failed; trying again")
                 failures += 1
