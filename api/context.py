@@ -48,6 +48,13 @@ class Services:
     listener: Listener | None = None
     fanout: Fanout | None = None
     """Hands each new page of the log to every subscription of the process (api/fanout.py)."""
+    read_pool: asyncpg.Pool | None = None
+    """A hot-standby replica's pool for reads, if one is set; `pool` (the primary) otherwise.
+    `pool` keeps what writes or must see the primary: tokens, webhooks, health."""
+
+    @property
+    def reads_pool(self) -> asyncpg.Pool:
+        return self.read_pool or self.pool
 
     def decode(self, stored: Any) -> Any:
         return self.ledger.mapper.to_domain_event(stored)
@@ -73,7 +80,7 @@ class Services:
             raise
 
     async def answers(self) -> bool:
-        """Whether the database answers a query now (on the read pool)."""
+        """Whether the primary answers a query now."""
         try:
             await self.pool.fetchval("SELECT 1", timeout=2)
         except Exception as error:
@@ -89,7 +96,7 @@ class Context:
         self.principal = principal
         self.position, self.safe_time = services.freshness.board.read()
         self.today = today()
-        self.reads = Reads(services.pool)
+        self.reads = Reads(services.reads_pool)
         self.loaders = self.new_loaders()
         self.depends_on_now = False
         """The answer is for S (a read without knownAt, or of the current state)."""

@@ -21,7 +21,7 @@ from api.fanout import Fanout
 from api.webhook_delivery import Deliverer
 from ledger.application import Ledger
 from ledger.database import Database, open_database
-from ledger.settings import Settings
+from ledger.settings import READ_URL, PgConfig, Settings
 from projections.freshness import Freshness
 from projections.listener import Listener
 from projections.projector import Progress, Projector
@@ -55,6 +55,19 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     to the pool without the reset query's round trip."""
 
 
+async def _open_pool(kwargs: dict[str, Any]) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        **kwargs,
+        min_size=1,
+        max_size=10,
+        init=_init_connection,
+        reset=_keep_session,
+        server_settings=READ_SETTINGS,
+    )
+    assert pool is not None
+    return pool
+
+
 STOP_SECONDS = 5.0
 WEBHOOK_STOP_SECONDS = 15.0
 """The deliverer lets a POST in flight finish (its timeout, 10 s by default) before it stops."""
@@ -72,10 +85,18 @@ async def bounded(stopping: Awaitable[None], what: str, seconds: float = STOP_SE
 
 class Runtime:
     def __init__(
-        self, settings: Settings | None = None, *, database: Database | None = None
+        self,
+        settings: Settings | None = None,
+        *,
+        database: Database | None = None,
+        read_url: str | None = None,
     ) -> None:
         self.database = database or open_database(settings or Settings.from_env())
         self.config = self.database.config
+        if read_url is None:
+            read_url = settings.read_database_url if settings else os.environ.get(READ_URL)
+        self.read_config = PgConfig.from_url(read_url) if read_url else None
+        """The hot-standby replica the API reads, if one is set."""
         self.ledger = Ledger(self.config)
         outages.renew_stale_connections(self.ledger.ledger_recorder.datastore.pool)
         self.projector = Projector(
@@ -108,27 +129,24 @@ class Runtime:
 
     async def open_services(self) -> Services:
         kwargs = self.config.asyncpg_kwargs()
-        pool = await asyncpg.create_pool(
-            **kwargs,
-            min_size=1,
-            max_size=10,
-            init=_init_connection,
-            reset=_keep_session,
-            server_settings=READ_SETTINGS,
-        )
-        assert pool is not None
+        pool = await _open_pool(kwargs)
         await pool.execute(TOKENS_DDL)
-        listener = Listener(kwargs)
+        replica = self.read_config
+        read_pool = await _open_pool(replica.asyncpg_kwargs()) if replica else None
+        reads = read_pool or pool
+        listener = Listener(kwargs)  # LISTEN works on the primary only
         shared = os.environ.get(SAFE_TIME_FILE)
         board = SafeTimeBoard(Path(shared) if shared else None)
-        freshness = Freshness(pool, listener, board)
+        freshness = Freshness(reads, listener, board, replica=read_pool is not None)
         tokens = TokenCache(pool, listener)
         listener.after_outage(lambda: outages.refill(self.ledger.ledger_recorder.datastore.pool))
         await listener.start()
         await freshness.refresh()
-        fanout = Fanout(pool, freshness, listener)
+        fanout = Fanout(reads, freshness, listener)
         await fanout.start()
-        self.services = Services(pool, self.ledger, freshness, tokens, Labels(), listener, fanout)
+        self.services = Services(
+            pool, self.ledger, freshness, tokens, Labels(), listener, fanout, read_pool
+        )
         self._listener, self._board = listener, board
         self.webhooks = Deliverer(self.services, kwargs)  # one process delivers: advisory lock
         self.webhooks.start()
@@ -143,8 +161,10 @@ class Runtime:
                 await bounded(services.fanout.stop(), "the fan-out")
             await bounded(self.webhooks.stop(), "the webhook deliverer", WEBHOOK_STOP_SECONDS)
             await bounded(self._listener.stop(), "the LISTEN connection")
-            if not await bounded(services.pool.close(), "the read pool"):
-                services.pool.terminate()
+            await bounded(services.freshness.close(), "the replica's poll")
+            for pool in filter(None, (services.read_pool, services.pool)):
+                if not await bounded(pool.close(), "a connection pool"):
+                    pool.terminate()
             self._board.close()
             self.services = None
 

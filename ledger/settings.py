@@ -15,6 +15,8 @@ from domain.text import TextLimits
 
 DEFAULT_DATA_DIR = ".govledger"
 DATABASE_NAME = "govledger"
+READ_URL = "GOVLEDGER_READ_DATABASE_URL"
+"""A hot-standby replica of DATABASE_URL's server that the API reads from."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class Settings:
     database_url: str | None
     data_dir: Path
     timeouts: Timeouts = Timeouts()
+    read_database_url: str | None = None
+    """A hot-standby replica the API reads (READ_URL); writes, the projector and webhook
+    delivery stay on the primary."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -150,6 +155,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("GOVLEDGER_DATA_DIR") or DEFAULT_DATA_DIR),
             timeouts=Timeouts.from_env(env),
+            read_database_url=env.get(READ_URL) or None,
         )
 
 

@@ -11,7 +11,12 @@ no query.
 A K between S and now is a moment about to become safe: the read waits for the projector's next
 heartbeat rather than answer for an earlier moment than it asked. Unless the projector is halted
 at an event (projections/halt.py): S cannot pass it then, so nothing waits for it; reads answer
-for S, and a write answers at once that the read model has not caught up."""
+for S, and a write answers at once that the read model has not caught up.
+
+Reading a hot-standby replica (GOVLEDGER_READ_DATABASE_URL), S is the one the replica has
+replayed: read from rm_meta on the replica only. A NOTIFY from the primary then only wakes the
+process to poll the replica until it holds the notified position; its S is never taken, for the
+replica may not hold what it says yet (a read settled against it would miss facts)."""
 
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ from projections.schema import PROJECTED_CHANNEL, PROJECTION_NAME
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
+REPLICA_POLL_SECONDS = 0.15
+"""How often S is read from a replica while it is behind a position the primary announced."""
 CATCH_UP_SECONDS = 1.0
 """How long a read for a K just past waits for S to reach it (a few projector heartbeats)."""
 CLOCK_SKEW = timedelta(seconds=1)
@@ -41,8 +48,15 @@ class Freshness:
         listener: Listener,
         board: SafeTimeBoard | None = None,
         wait_seconds: float = 5.0,
+        *,
+        replica: bool = False,
     ) -> None:
         self.pool = pool
+        self.replica = replica
+        self.poll_seconds = REPLICA_POLL_SECONDS if replica else POLL_SECONDS
+        self._announced = 0
+        """The highest position the primary announced (replica only)."""
+        self._chase: asyncio.Task[None] | None = None
         self.board = board or SafeTimeBoard()
         self.wait_seconds = wait_seconds
         self._changed = asyncio.Event()
@@ -61,7 +75,35 @@ class Freshness:
 
     def _notified(self, payload: str) -> None:
         position, _, safe = payload.partition(" ")
+        if self.replica:
+            self._announced = max(self._announced, int(position))
+            if self._chase is None or self._chase.done():
+                self._chase = asyncio.get_running_loop().create_task(self._follow_replica())
+            return
         self._advance(int(position), datetime.fromisoformat(safe) if safe else None)
+
+    async def _follow_replica(self) -> None:
+        """Poll the replica's rm_meta until it holds the announced position, for at most
+        wait_seconds after the last announcement (the periodic check goes on past that)."""
+        loop = asyncio.get_running_loop()
+        announced, deadline = self._announced, loop.time() + self.wait_seconds
+        while self.position < self._announced and self.halted_at is None:
+            if self._announced != announced:
+                announced, deadline = self._announced, loop.time() + self.wait_seconds
+            if loop.time() > deadline:
+                return
+            with contextlib.suppress(*DB_ERRORS):
+                await self.refresh()
+            if self.position < self._announced:
+                await asyncio.sleep(self.poll_seconds)
+
+    async def close(self) -> None:
+        """Stop following the replica."""
+        if self._chase is not None:
+            self._chase.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._chase
+            self._chase = None
 
     def _advance(self, position: int, safe_time: datetime | None) -> None:
         if self.halted_at is not None and position >= self.halted_at:
@@ -127,7 +169,7 @@ class Freshness:
                 return False
             changed = self._changed
             try:
-                await asyncio.wait_for(changed.wait(), min(remaining, POLL_SECONDS))
+                await asyncio.wait_for(changed.wait(), min(remaining, self.poll_seconds))
             except TimeoutError:
                 with contextlib.suppress(*DB_ERRORS):
                     await self.refresh()
