@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import orjson
 import psycopg
@@ -170,17 +169,6 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def event_of(record: dict[str, Any]) -> ChainedEvent:
-    return ChainedEvent(
-        int(record["position"]),
-        datetime.fromisoformat(record["recordedAt"].replace("Z", "+00:00")),
-        UUID(record["subject"]),
-        int(record["version"]),
-        str(record["type"]),
-        record["data"],
-    )
-
-
 @dataclass(frozen=True)
 class FileCheck:
     """One file's own check: its events hold with the previous digest each claims."""
@@ -224,17 +212,12 @@ class _Reading:
         )
 
     def take(self, record: dict[str, Any]) -> Break | None:
-        """Check one line and, if it holds, advance past it."""
-        position, stored, claimed = record["position"], record["digest"], record["previousDigest"]
-        if not isinstance(position, int) or not isinstance(claimed, str):
-            raise TypeError("position must be an integer and previousDigest a string")
-        broken = self.problem(record, position, stored, claimed)
-        if broken is None:
-            if self.count == 0:
-                self.first_previous, self.first_position = claimed, position
-            self.last, self.last_position, self.count = stored, position, self.count + 1
-            self.found = self.found or stored == self.expected
-        return broken
+        """Check one exported event, kept whole (a restore loads it next), and if it holds,
+        advance past it."""
+        stored, claimed = record["digest"], record["previousDigest"]
+        return self.follow(
+            record["position"], stored, claimed, lambda: record_digest(record, claimed)
+        )
 
     def take_line(self, raw: bytes) -> Break | None:
         """`take` for a line of an export, with the digest computed from the line's own
@@ -242,13 +225,24 @@ class _Reading:
         record = orjson.loads(raw)
         stored, claimed = record.pop("digest"), record.pop("previousDigest")
         del record["actor"], record["reason"], record["source"]
-        position = record["position"]
+        record["previous"] = claimed
+        return self.follow(
+            record["position"],
+            stored,
+            claimed,
+            lambda: hashlib.sha256(canonical(record)).hexdigest(),
+        )
+
+    def follow(
+        self, position: Any, stored: str, claimed: Any, computed: Callable[[], str]
+    ) -> Break | None:
+        """The event in order, its digest as computed, its claim the digest before it: then
+        the reading advances past it."""
         if not isinstance(position, int) or not isinstance(claimed, str):
             raise TypeError("position must be an integer and previousDigest a string")
         if self.last is not None and position <= self.last_position:
             return Break(position, f"out of order: position {position} after {self.last_position}")
-        record["previous"] = claimed
-        if hashlib.sha256(canonical(record)).hexdigest() != stored:
+        if computed() != stored:
             return Break(position, "the event was altered: its digest does not match it")
         if self.last is not None and claimed != self.last:
             return Break(position, LINK_BROKEN)
@@ -256,17 +250,6 @@ class _Reading:
             self.first_previous, self.first_position = claimed, position
         self.last, self.last_position, self.count = stored, position, self.count + 1
         self.found = self.found or stored == self.expected
-        return None
-
-    def problem(
-        self, record: dict[str, Any], position: int, stored: str, claimed: str
-    ) -> Break | None:
-        if self.last is not None and position <= self.last_position:
-            return Break(position, f"out of order: position {position} after {self.last_position}")
-        if record_digest(record, claimed) != stored:
-            return Break(position, "the event was altered: its digest does not match it")
-        if self.last is not None and claimed != self.last:
-            return Break(position, LINK_BROKEN)
         return None
 
 
