@@ -38,8 +38,10 @@ from projections.builder import RowBuilder
 from projections.halt import Halt
 from projections.schema import (
     DDL,
+    HAS_HALT_COLUMNS,
     LAYOUT_VERSION,
     META_DDL,
+    META_HALT_COLUMNS,
     PROJECTED_CHANNEL,
     PROJECTION_NAME,
     READ_INDEXES,
@@ -156,6 +158,8 @@ class Projector:
     def prepare(self, conn: psycopg.Connection[Any]) -> None:
         with conn.transaction():
             conn.execute(META_DDL)
+            if conn.execute(HAS_HALT_COLUMNS).fetchone() is None:
+                conn.execute(META_HALT_COLUMNS)
             row = conn.execute(
                 "SELECT layout_version FROM rm_meta WHERE name = %s", (PROJECTION_NAME,)
             ).fetchone()

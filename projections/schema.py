@@ -28,13 +28,25 @@ CREATE TABLE IF NOT EXISTS rm_meta (
     position bigint NOT NULL,
     watermark timestamptz,
     safe_time timestamptz,
-    indexed boolean NOT NULL DEFAULT false
-);
+    indexed boolean NOT NULL DEFAULT false,
+    halted_at bigint,
+    halted_type text,
+    halted_error text,
+    halted_since timestamptz
+)
+"""
+META_HALT_COLUMNS = """
 ALTER TABLE rm_meta ADD COLUMN IF NOT EXISTS halted_at bigint,
     ADD COLUMN IF NOT EXISTS halted_type text,
     ADD COLUMN IF NOT EXISTS halted_error text,
     ADD COLUMN IF NOT EXISTS halted_since timestamptz
 """
+"""For an rm_meta made before halts were recorded: run only when a column is missing, since
+ALTER TABLE waits for every reader of rm_meta (and then meets the session's lock timeout)."""
+HAS_HALT_COLUMNS = (
+    "SELECT 1 FROM information_schema.columns "
+    "WHERE table_name = 'rm_meta' AND column_name = 'halted_since'"
+)
 
 TABLES = ("rm_facts", "rm_staffing", "rm_labels", "rm_subjects", "rm_events", "rm_meta")
 """Dropped by a rebuild (rm_meta too, since its columns follow the layout)."""
