@@ -1,5 +1,5 @@
 """The Starlette application: GraphQL over HTTP (api/http.py) and over WebSocket (Strawberry's
-view) on /graphql, the explorer and GraphiQL for a browser (api/explorer.py), with bearer
+view) on /graphql, the explorer and GraphiQL for a browser (api/pages.py), with bearer
 tokens checked before any execution, and Prometheus metrics."""
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from api import explorer
-from api.cache import AnswerCache
-from api.context import Context, Services
-from api.health import live, readiness
-from api.http import GraphQLHTTP
+from api.graphql.context import Context, Services
+from api.graphql.schema import schema
+from api.http import pages
+from api.http.cache import AnswerCache
+from api.http.graphql import GraphQLHTTP
+from api.http.health import live, readiness
 from api.runtime import Runtime
-from api.schema import schema
 
 CACHE_MB = "GOVLEDGER_ANSWER_CACHE_MB"
 
@@ -54,7 +54,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.wants_page(scope):
-            await explorer.serve_graphiql(scope, receive, send)
+            await pages.serve_graphiql(scope, receive, send)
         else:
             await self.http(scope, receive, send)
 
@@ -108,7 +108,7 @@ def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
                 runtime.close()
 
     routes = [
-        *explorer.routes(),
+        *pages.routes(),
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
         WebSocketRoute("/graphql", view),
         Route("/metrics", metrics),

@@ -12,10 +12,10 @@ from typing import Any
 
 import asyncpg
 
-from api import outages
 from api.errors import Forbidden, Unauthenticated, Unavailable
+from ledger import outages
 from projections.listener import Listener
-from projections.queries import Conn
+from projections.read.queries import Conn
 
 ROLES = ("reader", "editor", "admin")
 REVOKED_CHANNEL = "govledger_token_revoked"

@@ -11,8 +11,8 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from api.outages import unreachable
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from ledger.outages import unreachable
 from ledger.recorder import LogBusy
 
 log = logging.getLogger(__name__)

@@ -14,19 +14,18 @@ import asyncpg
 import orjson
 import psycopg
 
-from api import outages
 from api.auth import TOKENS_DDL, TokenCache
-from api.context import Services
-from api.fanout import Fanout
-from api.webhook_delivery import Deliverer
+from api.graphql.context import Services
+from integrations.fanout import Fanout
+from integrations.webhooks.delivery import Deliverer
 from ledger.application import Ledger
 from ledger.database import Database, open_database
 from ledger.settings import READ_URL, PgConfig, Settings
+from projections.build.projector import Progress, Projector
 from projections.freshness import Freshness
 from projections.listener import Listener
-from projections.projector import Progress, Projector
+from projections.read.staffing import Labels
 from projections.safe_time import SafeTimeBoard
-from projections.staffing import Labels
 
 SAFE_TIME_FILE = "GOVLEDGER_SAFE_TIME_FILE"
 """Set by `govledger serve --workers N` for its workers: where they share the safe time."""
@@ -98,7 +97,7 @@ class Runtime:
         self.read_config = PgConfig.from_url(read_url) if read_url else None
         """The hot-standby replica the API reads, if one is set."""
         self.ledger = Ledger(self.config)
-        outages.renew_stale_connections(self.ledger.ledger_recorder.datastore.pool)
+        self.ledger.renew_stale_connections()
         self.projector = Projector(
             connect=self.connect,
             events_table=self.ledger.events_table,
@@ -139,7 +138,7 @@ class Runtime:
         board = SafeTimeBoard(Path(shared) if shared else None)
         freshness = Freshness(reads, listener, board, replica=read_pool is not None)
         tokens = TokenCache(pool, listener)
-        listener.after_outage(lambda: outages.refill(self.ledger.ledger_recorder.datastore.pool))
+        listener.after_outage(self.ledger.reconnect)
         await listener.start()
         await freshness.refresh()
         fanout = Fanout(reads, freshness, listener)

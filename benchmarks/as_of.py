@@ -5,10 +5,10 @@ ledger of that many events (rebuild.LedgerWriter: a tree of units, staffing and 
 monthly reference dates, corrections, retractions, renames and moves), projects it, and times
 K reads of each kind at random (asOf, knownAt) through an asyncpg pool (Runtime.open_services):
 
-  unit          projections.units.units for one unit (its name, parent and status)
-  staffing      projections.staffing.staffing for one unit
-  subtree       projections.units.subtrees for one unit (it and its descendants)
-  budget_lines  projections.queries.budget_lines for one unit and the asOf's fiscal year
+  unit          projections.read.units.units for one unit (its name, parent and status)
+  staffing      projections.read.staffing.staffing for one unit
+  subtree       projections.read.units.subtrees for one unit (it and its descendants)
+  budget_lines  projections.read.queries.budget_lines for one unit and the asOf's fiscal year
 
 A sample is a random unit, an asOf uniform between the first and last reference dates, and a
 knownAt uniform between the moment the ledger first held that asOf's reports and its end.
@@ -50,7 +50,7 @@ from rebuild import console, embedded_runtime, write_ledger
 from rich.table import Table
 
 from api.runtime import Runtime
-from projections import queries, staffing, units
+from projections.read import queries, staffing, units
 
 KINDS = ("unit", "staffing", "subtree", "budget_lines")
 TABLE_SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}

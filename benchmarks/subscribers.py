@@ -106,7 +106,7 @@ def serving(runtime: Runtime, log: Path) -> Iterator[Server]:
     env = {**os.environ, "DATABASE_URL": runtime.config.url(), "COLUMNS": "200"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--workers", "1", "--port", str(port)],
+            [sys.executable, "-m", "cli.main", "serve", "--workers", "1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -10,7 +10,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import singledispatchmethod
@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain import commands as c
 from domain.budget import BudgetLine
+from domain.chain import Checked
 from domain.errors import Conflict, NotFound
 from domain.ids import NAMESPACE, unit_indicator_id
 from domain.indicator import Indicator
@@ -32,7 +33,8 @@ from domain.provenance import Provenance
 from domain.staffing import make_row
 from domain.task import Task
 from domain.text import TextLimits
-from ledger.chain_store import ChainStore
+from ledger import outages
+from ledger.chain_store import ChainStore, verify_live
 from ledger.recorder import IdempotencyRecord, LedgerRecorder
 from ledger.settings import PgConfig, text_limits
 from ledger.transcodings import DateAsISO
@@ -126,6 +128,27 @@ class Ledger(Application[UUID]):
     @property
     def events_table(self) -> str:
         return self.ledger_recorder.events_table_name
+
+    def renew_stale_connections(self) -> None:
+        """Have the writer's pool replace every idle connection once it finds one dead."""
+        outages.renew_stale_connections(self.ledger_recorder.datastore.pool)
+
+    def reconnect(self) -> None:
+        """Open a writer's connection now that the database is back (ledger/outages.py)."""
+        outages.refill(self.ledger_recorder.datastore.pool)
+
+    def position_of(self, digest: str) -> int | None:
+        """The log position of the event whose chain digest this is, if any."""
+        with self.ledger_recorder.datastore.get_connection() as conn:
+            return self.chain_store.position_of(conn, digest)
+
+    def verify_chain(
+        self, upto: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> Checked:
+        """The live hash chain recomputed from the first event up to `upto` (the head by
+        default), in one snapshot, against the stored digests."""
+        with self.ledger_recorder.datastore.get_connection() as conn:
+            return verify_live(conn, self.chain_store, upto, progress)
 
     def execute(
         self, command: c.Command, provenance: Provenance, idempotency_key: str | None = None

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.chain import GENESIS, ChainedEvent, Checked, chain, check
+from domain.chain import GENESIS, ChainedEvent, Checked, chain, check
 
 RECORDED_AT_SETTING = "govledger.recorded_at"
 READ_BATCH = 2000

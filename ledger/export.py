@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from ledger.chain import GENESIS, Break, ChainedEvent, canonical, record_digest, recorded_text
+from domain.chain import GENESIS, Break, ChainedEvent, canonical, record_digest, recorded_text
 from ledger.chain_store import ChainStore, snapshot
 
 FORMAT = "govledger-export/1"

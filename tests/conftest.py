@@ -87,7 +87,7 @@ def run_cli(
     for name in (k for k, v in env.items() if v is None):
         environment.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=Path(__file__).resolve().parents[1],
         env=environment,
         capture_output=True,

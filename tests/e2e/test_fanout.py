@@ -19,7 +19,7 @@ import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from api.fanout import Fanout
+from integrations.fanout import Fanout
 from tests.e2e.conftest import Live
 from tests.e2e.test_mutations import register
 

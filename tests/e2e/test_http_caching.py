@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.http import FINAL, MAX_BODY_BYTES, REVALIDATE
+from api.http.graphql import FINAL, MAX_BODY_BYTES, REVALIDATE
 from tests.e2e.conftest import Live
 
 Json = dict[str, Any]

@@ -43,7 +43,7 @@ def test_the_readme_examples_answer_with_data_and_replay(live: Live, tmp_path: P
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     govledger = bin_dir / "govledger"
-    govledger.write_text(f'#!/bin/sh\nexec {sys.executable} -m api.cli "$@"\n')
+    govledger.write_text(f'#!/bin/sh\nexec {sys.executable} -m cli.main "$@"\n')
     govledger.chmod(0o755)
     script = readme_script().replace("http://127.0.0.1:8000", live.url)
     env = {

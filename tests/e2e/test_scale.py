@@ -67,7 +67,7 @@ class Serve:
         port = str(self.port)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--workers", "1", "--port", port],
+                [sys.executable, "-m", "cli.main", "serve", "--workers", "1", "--port", port],
                 cwd=ROOT,
                 env=env,
                 stdout=out,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from graphql import build_schema
 
-from api.schema import sdl
+from api.graphql.schema import sdl
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
@@ -23,7 +23,7 @@ def test_schema_graphql_is_valid_sdl_with_the_three_roots() -> None:
 
 
 async def test_a_query_deeper_than_the_limit_is_refused_before_it_runs() -> None:
-    from api.schema import MAX_DEPTH, schema
+    from api.graphql.schema import MAX_DEPTH, schema
 
     nested = "children { " * MAX_DEPTH + "id" + " }" * MAX_DEPTH
     result = await schema.execute("{ orgUnits { " + nested + " } }")

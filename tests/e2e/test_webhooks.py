@@ -29,8 +29,8 @@ import httpx
 import pytest
 
 from api.runtime import Runtime
-from api.webhook_delivery import LOCK_KEY
 from domain import commands as c
+from integrations.webhooks.delivery import LOCK_KEY
 from ledger.database import Database
 from tests.conftest import EDITOR, register, run_cli
 from tests.e2e.conftest import Live
@@ -299,7 +299,7 @@ def test_failing_receiver_is_retried_with_backoff_in_order(live: Live, receiver:
 def deliverer(database: Database, env: dict[str, str]) -> subprocess.Popen[str]:
     """`govledger webhooks` in a process of its own."""
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "webhooks"],
+        [sys.executable, "-m", "cli.main", "webhooks"],
         cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, **env, "DATABASE_URL": database.config.url()},
         stdout=subprocess.PIPE,
@@ -357,7 +357,7 @@ def stored_position(database: Database) -> int:
 
 def cursor_position(log: list[str], position: int) -> int:
     """How many events of log are at or before position."""
-    from api import cursors
+    from api.graphql import cursors
 
     return sum(1 for cursor in log if cursors.decode(cursor) <= position)
 

@@ -116,7 +116,7 @@ def served(runtime: Runtime, unit: str, tmp_path: Path) -> Iterator[Server]:
     env = {**os.environ, "DATABASE_URL": runtime.config.url(), "COLUMNS": "200"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--workers", "2", "--port", str(port)],
+            [sys.executable, "-m", "cli.main", "serve", "--workers", "2", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -21,7 +21,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.cursors import encode
+from api.graphql.cursors import encode
 from tests.faults.conftest import Live
 
 CASES = 2200

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.cursors import encode
+from api.graphql.cursors import encode
 from api.runtime import Runtime
 from ledger.checks import CheckError
 from ledger.importer import Importer

@@ -18,10 +18,10 @@ import httpx
 import orjson
 import pytest
 
-from api.cache import AnswerCache
-from api.context import Services
-from api.cost import MAX_ALIASES, MAX_COST, MAX_DOCUMENT_CHARS, MAX_TOKENS
-from api.http import CANCELLED, MAX_BODY_BYTES, GraphQLHTTP
+from api.graphql.context import Services
+from api.graphql.execution.limits import MAX_ALIASES, MAX_COST, MAX_DOCUMENT_CHARS, MAX_TOKENS
+from api.http.cache import AnswerCache
+from api.http.graphql import CANCELLED, MAX_BODY_BYTES, GraphQLHTTP
 from api.runtime import Runtime
 from tests.faults.conftest import Live
 

@@ -26,10 +26,10 @@ import uvicorn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from api import outages
 from api.app import create_app
 from api.runtime import Runtime
 from domain.commands import RegisterOrgUnit
+from ledger import outages
 from ledger.database import start_embedded
 from tests.conftest import EDITOR
 from tests.e2e.conftest import Live, free_port

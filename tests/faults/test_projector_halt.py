@@ -23,9 +23,9 @@ import pytest
 from eventsourcing.domain import Aggregate
 from starlette.requests import Request
 
-from api.health import readiness
+from api.http.health import readiness
 from api.runtime import Runtime
-from projections.builder import RowBuilder
+from projections.build.rows import RowBuilder
 from projections.schema import PROJECTION_NAME
 from tests.conftest import register
 from tests.faults.conftest import Live, free_port
@@ -215,7 +215,7 @@ async def test_readiness_names_a_lag_over_its_bound(runtime: Runtime) -> None:
 def serving(port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """`govledger serve` in a process of its own, stopped on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", "1"],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,

@@ -44,7 +44,7 @@ def start_serve(env: dict[str, str | None], log: Path, *options: str) -> Serving
     environment = {**os.environ, "COLUMNS": "200", **env}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *options],
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port), *options],
             cwd=ROOT,
             env={k: v for k, v in environment.items() if v is not None},
             stdout=out,

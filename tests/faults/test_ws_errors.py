@@ -15,8 +15,8 @@ import pytest
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 
-from api import cursors
-from api.cost import MAX_TOKENS
+from api.graphql import cursors
+from api.graphql.execution.limits import MAX_TOKENS
 from domain import commands as c
 from tests.conftest import EDITOR
 from tests.faults.conftest import Live

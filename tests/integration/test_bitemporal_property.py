@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from api.runtime import Runtime
 from domain import commands as c
 from domain.provenance import Provenance
-from projections import staffing
+from projections.read import staffing
 from projections.schema import PROJECTION_NAME
 from projections.views import StaffingView
 from tests.conftest import EDITOR, register, staffing_rows

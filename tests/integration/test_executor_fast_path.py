@@ -16,11 +16,11 @@ from graphql import execute as graphql_execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.context import Context, Services
-from api.executor import LedgerExecutionContext
-from api.http import encode
+from api.graphql.context import Context, Services
+from api.graphql.execution.executor import LedgerExecutionContext
+from api.graphql.schema import schema
+from api.http.graphql import encode
 from api.runtime import Runtime
-from api.schema import schema
 from domain.orgunit import OrgUnit
 from ledger.importer import Importer
 from ledger.settings import PgConfig

@@ -11,9 +11,9 @@ import pytest
 from strawberry.types import ExecutionResult
 
 from api.auth import Principal
-from api.context import Context, Services
+from api.graphql.context import Context, Services
+from api.graphql.schema import schema
 from api.runtime import Runtime
-from api.schema import schema
 
 Json = dict[str, Any]
 EDITOR = Principal("editor-kim", "editor")

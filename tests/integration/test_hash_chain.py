@@ -17,9 +17,9 @@ import pytest
 from psycopg import sql
 
 from api.auth import Principal
-from api.context import Context
+from api.graphql.context import Context
+from api.graphql.schema import schema
 from api.runtime import Runtime
-from api.schema import schema
 from domain import commands as c
 from domain.provenance import Provenance
 from ledger.chain_store import verify_live

@@ -17,7 +17,7 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.indicator import Indicator, IndicatorKind
 from domain.provenance import Provenance
 from ledger.application import Outcome
-from projections import indicators
+from projections.read import indicators
 from tests.conftest import EDITOR, register
 from tests.integration.test_projector import clean_rebuild, snapshot
 

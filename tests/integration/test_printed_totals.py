@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from api.auth import Principal
-from api.context import Context, Services
+from api.graphql.context import Context, Services
+from api.graphql.schema import schema
 from api.runtime import Runtime
-from api.schema import schema
 from domain import ids
 from ledger.checks import MONEY_UNITS, load_folder
 from ledger.importer import Importer

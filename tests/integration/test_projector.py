@@ -95,7 +95,7 @@ def test_a_changed_layout_rebuilds_the_read_model_from_the_log(
     with runtime.connect() as conn:
         conn.execute("DELETE FROM rm_staffing")
         conn.commit()
-    monkeypatch.setattr("projections.projector.LAYOUT_VERSION", layout.LAYOUT_VERSION + 1)
+    monkeypatch.setattr("projections.build.projector.LAYOUT_VERSION", layout.LAYOUT_VERSION + 1)
     runtime.catch_up()
     assert snapshot(runtime) == before
     with runtime.connect() as conn:

@@ -57,7 +57,7 @@ def test_kill_9_mid_log_then_restart_equals_a_clean_rebuild(runtime: Runtime) ->
 
     env = {**os.environ, "DATABASE_URL": runtime.config.url(), "GOVLEDGER_PROJECTOR_BATCH": "7"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "project"],
+        [sys.executable, "-m", "cli.main", "project"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -19,10 +19,10 @@ import pytest
 from strawberry.types import ExecutionResult
 
 from api.auth import Principal, TokenCache, create_token, revoke_tokens
-from api.context import Context, Services
 from api.errors import BadInput, Unauthenticated
+from api.graphql.context import Context, Services
+from api.graphql.schema import schema
 from api.runtime import READ_SETTINGS, Runtime, _init_connection, _keep_session
-from api.schema import schema
 from domain import commands as c
 from domain.task import TaskKind, TaskStatus
 from ledger.settings import PgConfig

@@ -25,9 +25,9 @@ import psycopg
 import pytest
 
 from api.auth import Principal
-from api.context import Context, Services
+from api.graphql.context import Context, Services
+from api.graphql.schema import schema
 from api.runtime import Runtime
-from api.schema import schema
 from domain import commands as c
 from ledger.database import Database, start_embedded
 from ledger.settings import PgConfig

@@ -14,7 +14,7 @@ from api.runtime import Runtime
 from domain import commands as c
 from domain.provenance import Provenance
 from domain.task import Task, TaskKind
-from projections import queries
+from projections.read import queries
 from tests.conftest import EDITOR, register
 
 DAY = date(2020, 1, 31)

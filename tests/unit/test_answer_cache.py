@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from api.cache import ENTRY_BYTES, AnswerCache, Depends, RequestKey
+from api.http.cache import ENTRY_BYTES, AnswerCache, Depends, RequestKey
 
 FINAL = Depends(on_today=False, on_now=False)
 TODAY = Depends(on_today=True, on_now=False)

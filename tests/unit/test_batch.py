@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from projections.batch import Batch, FactRow
+from projections.build.batch import Batch, FactRow
 
 OWNER = uuid4()
 T1 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.chain import GENESIS, ChainedEvent, canonical, chain, check, digest, encoding
+from domain.chain import GENESIS, ChainedEvent, canonical, chain, check, digest, encoding
 from ledger.export import MANIFEST, check_file, check_part, line, parts, verify_export
 
 SUBJECT = UUID("9e000000-0000-4000-8000-000000000001")

@@ -12,7 +12,7 @@ from domain.orgunit import OrgUnit
 from domain.provenance import Provenance
 from domain.staffing import StaffingRow, make_row
 from domain.task import Task, TaskKind, TaskStatus
-from projections.changes import (
+from projections.facts import (
     Close,
     Put,
     camel,
@@ -24,7 +24,7 @@ from projections.changes import (
     subject_type,
     valid_date,
 )
-from projections.diff import Fact, changes_between
+from projections.read.changes import Fact, changes_between
 
 EDITOR = Provenance("tester", "because", "src.pdf")
 DAY = date(2020, 1, 1)

@@ -13,11 +13,17 @@ from pathlib import Path
 import pytest
 from graphql import get_introspection_query, parse
 
-from api import cost
-from api.cost import MAX_ALIASES, MAX_DOCUMENT_CHARS, MAX_PAIRS, MAX_TOKENS, measures
-from api.documents import prepare
 from api.errors import with_code
-from api.schema import schema
+from api.graphql.execution import limits as cost
+from api.graphql.execution.documents import prepare
+from api.graphql.execution.limits import (
+    MAX_ALIASES,
+    MAX_DOCUMENT_CHARS,
+    MAX_PAIRS,
+    MAX_TOKENS,
+    measures,
+)
+from api.graphql.schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from api.cursors import DEFAULT_PAGE, MAX_PAGE, decode, encode, page_size
 from api.errors import BadInput
+from api.graphql.cursors import DEFAULT_PAGE, MAX_PAGE, decode, encode, page_size
 
 
 def b64(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from projections.changes import ENVELOPE, PUBLIC_TYPES
+from projections.facts import ENVELOPE, PUBLIC_TYPES
 
 RELEASED: dict[str, tuple[int, tuple[str, ...]]] = {
     "OrgUnitRegistered": (1, ("actor", "reason", "source", "name", "parent_id", "valid_from")),

@@ -14,7 +14,7 @@ from domain.errors import InvalidInput
 from domain.ids import indicator_id, unit_indicator_id
 from domain.indicator import MAX_VALUE, Indicator, IndicatorKind, check_period
 from domain.provenance import Provenance
-from projections.changes import (
+from projections.facts import (
     ALWAYS,
     Close,
     Put,

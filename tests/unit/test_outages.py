@@ -9,7 +9,7 @@ import pytest
 from eventsourcing import persistence
 from psycopg_pool import PoolTimeout
 
-from api.outages import never_connected, unreachable
+from ledger.outages import never_connected, unreachable
 from projections.listener import MAX_PAUSE, Listener
 
 

@@ -1,0 +1,1 @@
+"""Signed webhooks: the store of subscriptions and their positions, signing, and the deliverer."""

@@ -1,0 +1,195 @@
+"""Writing one batch into the read model: superseded facts closed with one UPDATE a table, new
+rows with one COPY a table, staffing tables as arrays over interned labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from projections.build.batch import Batch, FactKey, FactRow, Subject
+
+Label = tuple[str, str, str | None]
+"""(series key, job category, grade) of a staffing line, as the line states them."""
+
+CLOSE = """
+UPDATE {table} f SET recorded_to = u.t
+FROM unnest(%s::{key_type}[], %s::date[], %s::timestamptz[]) AS u(subject_id, valid_from, t)
+WHERE f.{subject} = u.subject_id AND f.valid_from = u.valid_from AND f.recorded_to IS NULL
+"""
+CLOSE_FACTS = """
+UPDATE rm_facts f SET recorded_to = u.t
+FROM unnest(%s::text[], %s::uuid[], %s::date[], %s::timestamptz[])
+    AS u(kind, subject_id, valid_from, t)
+WHERE f.kind = u.kind AND f.subject_id = u.subject_id AND f.valid_from = u.valid_from
+    AND f.recorded_to IS NULL
+"""
+COPY_FACTS = (
+    "COPY rm_facts (kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to, "
+    "position, parent_id) FROM STDIN"
+)
+COPY_STAFFING = (
+    "COPY rm_staffing (unit_id, valid_from, recorded_from, recorded_to, position, labels, "
+    "authorized, current, women, resolutions, unit_women, note, source) FROM STDIN"
+)
+COPY_EVENTS = (
+    "COPY rm_events (position, type, subject_id, subject_type, subject_version, valid_from, "
+    "recorded_at, actor, reason, source, owner_id, unit_path) FROM STDIN"
+)
+UPSERT_SUBJECTS = """
+INSERT INTO rm_subjects (subject_id, subject_type, owner_id, version, attrs)
+SELECT * FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::bigint[], %s::jsonb[])
+ON CONFLICT (subject_id) DO UPDATE SET version = EXCLUDED.version
+"""
+
+
+class Writer:
+    """Writes batches; remembers the label ids it has given out (`reload` after a rollback)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[Label, int] = {}
+        self._new: list[tuple[int, Label]] = []
+
+    def reload(self, conn: psycopg.Connection[Any]) -> None:
+        rows = conn.execute("SELECT id, series_key, job_category, grade FROM rm_labels").fetchall()
+        self.labels = {(key, category, grade): id for id, key, category, grade in rows}
+        self._new = []
+
+    def write(
+        self, conn: psycopg.Connection[Any], batch: Batch, subjects: dict[UUID, Subject]
+    ) -> None:
+        with conn.cursor() as cur:
+            self.close(cur, batch.close_believed)
+            staffing = [f for f in batch.facts if f.kind == "staffing"]
+            others = [f for f in batch.facts if f.kind != "staffing"]
+            if staffing:
+                self.copy_staffing(cur, staffing)
+            if others:
+                with cur.copy(COPY_FACTS) as copy:
+                    for f in others:
+                        copy.write_row(fact_values(f))
+            with cur.copy(COPY_EVENTS) as copy:
+                for event in batch.events:
+                    copy.write_row(
+                        (
+                            event.position,
+                            event.type,
+                            event.subject_id,
+                            event.subject_type,
+                            event.subject_version,
+                            event.valid_from,
+                            event.recorded_at,
+                            event.actor,
+                            event.reason,
+                            event.source,
+                            event.owner_id,
+                            array(event.unit_path),
+                        )
+                    )
+            touched = [(i, subjects[i]) for i in batch.touched]
+            cur.execute(
+                UPSERT_SUBJECTS,
+                (
+                    [i for i, _ in touched],
+                    [s.subject_type for _, s in touched],
+                    [s.owner_id for _, s in touched],
+                    [s.version for _, s in touched],
+                    [Jsonb(s.attrs) for _, s in touched],
+                ),
+            )
+
+    @staticmethod
+    def close(cur: psycopg.Cursor[Any], closing: dict[FactKey, datetime]) -> None:
+        staffing = [(k, t) for k, t in closing.items() if k[0] == "staffing"]
+        others = [(k, t) for k, t in closing.items() if k[0] != "staffing"]
+        if staffing:
+            cur.execute(
+                CLOSE.format(table="rm_staffing", key_type="uuid", subject="unit_id"),
+                (
+                    [k[1] for k, _ in staffing],
+                    [k[2] for k, _ in staffing],
+                    [t for _, t in staffing],
+                ),
+            )
+        if others:
+            cur.execute(
+                CLOSE_FACTS,
+                (
+                    [k[0] for k, _ in others],
+                    [k[1] for k, _ in others],
+                    [k[2] for k, _ in others],
+                    [t for _, t in others],
+                ),
+            )
+
+    def copy_staffing(self, cur: psycopg.Cursor[Any], facts: list[FactRow]) -> None:
+        tables = [(f, self.label_ids(f.value["rows"])) for f in facts]
+        self.insert_new_labels(cur)
+        with cur.copy(COPY_STAFFING) as copy:
+            for f, labels in tables:
+                copy.write_row(staffing_values(f, labels))
+
+    def label_ids(self, rows: Iterable[dict[str, Any]]) -> list[int]:
+        ids = []
+        for row in rows:
+            label = (row["series_key"], row["job_category"], row["grade"])
+            found = self.labels.get(label)
+            if found is None:
+                found = self.labels[label] = len(self.labels) + 1
+                self._new.append((found, label))
+            ids.append(found)
+        return ids
+
+    def insert_new_labels(self, cur: psycopg.Cursor[Any]) -> None:
+        if not self._new:
+            return
+        with cur.copy("COPY rm_labels (id, series_key, job_category, grade) FROM STDIN") as copy:
+            for id, (key, category, grade) in self._new:
+                copy.write_row((id, key, category, grade))
+        self._new = []
+
+
+def array(values: Iterable[object]) -> str:
+    """An array of numbers or UUIDs as COPY's text takes it (nothing in them needs quoting);
+    psycopg's own array dumper costs more than the rest of the row."""
+    return "{" + ",".join(["NULL" if value is None else str(value) for value in values]) + "}"
+
+
+def fact_values(f: FactRow) -> tuple[Any, ...]:
+    parent = f.value.get("parent_id") if f.kind == "org.parent" else None
+    return (
+        f.kind,
+        f.subject_id,
+        f.valid_from,
+        f.owner_id,
+        Jsonb(f.value),
+        f.recorded_from,
+        f.recorded_to,
+        f.position,
+        parent,
+    )
+
+
+def staffing_values(f: FactRow, labels: list[int]) -> tuple[Any, ...]:
+    rows = f.value["rows"]
+    women = [row.get("women") for row in rows]
+    resolutions = [row.get("resolution") for row in rows]
+    return (
+        f.subject_id,
+        f.valid_from,
+        f.recorded_from,
+        f.recorded_to,
+        f.position,
+        array(labels),
+        array(row["authorized"] for row in rows),
+        array(row["current"] for row in rows),
+        None if all(w is None for w in women) else array(women),
+        None if all(r is None for r in resolutions) else resolutions,
+        f.value.get("women"),
+        f.value.get("note"),
+        f.value.get("source"),
+    )
