@@ -1,1 +1,2 @@
-"""The GraphQL API: Starlette app, Strawberry schema, auth, subscriptions, and the CLI."""
+"""The GraphQL API: its transports and pages (http/), its schema and document pipeline
+(graphql/), and the modules that compose them (app, runtime, errors, auth, ingest)."""

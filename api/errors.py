@@ -1,4 +1,7 @@
-"""The one place where failures become GraphQL error codes (extensions.code)."""
+"""The one place where failures become GraphQL error codes (extensions.code), and where a
+database out of reach becomes SERVICE_UNAVAILABLE (`unavailable`): in an answer's errors, at a
+subscription's end, and for the token check and the write that happen outside a resolver's
+error path."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
-from ledger.outages import unreachable
+from integrations.fanout import TooSlow
+from integrations.webhooks.store import NameTaken, UnknownWebhook
+from ledger import outages
 from ledger.recorder import LogBusy
 
 log = logging.getLogger(__name__)
@@ -43,9 +48,13 @@ class Unavailable(ApiError):
 
 
 class TooComplex(ApiError):
-    """A document past a limit of api/cost.py: refused before it runs."""
+    """A document past a limit of api/graphql/execution/limits.py: refused before it runs."""
 
     code = "QUERY_TOO_COMPLEX"
+
+
+class SubscriberTooSlow(ApiError):
+    code = "SUBSCRIBER_TOO_SLOW"
 
 
 DOMAIN_CODES: dict[type[DomainError], str] = {
@@ -53,12 +62,30 @@ DOMAIN_CODES: dict[type[DomainError], str] = {
     NotFound: "NOT_FOUND",
     Conflict: "CONFLICT",
 }
+WEBHOOK_CODES: dict[type[Exception], str] = {UnknownWebhook: "NOT_FOUND", NameTaken: "CONFLICT"}
+"""The webhook store's refusals; the others are ValueErrors (BAD_USER_INPUT)."""
 INPUT_PHRASES = (
     "has invalid value",
     "got invalid value",
     "cannot represent",
     "Expected value of type",
 )
+
+
+def unavailable(error: BaseException, message: str = outages.MESSAGE) -> Unavailable | None:
+    """The answer to a database out of reach (ledger/outages.py), with message; None for any
+    other failure."""
+    if isinstance(error, Unavailable):
+        return error
+    return Unavailable(message) if outages.unreachable(error) else None
+
+
+def subscription_end(error: BaseException) -> ApiError | None:
+    """Why a subscription ended, when it may be resumed from its cursor: the database out of
+    reach, or a subscriber that fell too far behind; None for an unexpected failure."""
+    if isinstance(error, TooSlow):
+        return SubscriberTooSlow(str(error))
+    return unavailable(error)
 
 
 def code_for(error: GraphQLError) -> str:
@@ -68,9 +95,11 @@ def code_for(error: GraphQLError) -> str:
         return next(found, "BAD_USER_INPUT")
     if isinstance(original, ApiError):
         return original.code
+    if original is not None and type(original) in WEBHOOK_CODES:
+        return WEBHOOK_CODES[type(original)]
     if isinstance(original, LogBusy):  # a lock or statement timeout: nothing was recorded
         return "SERVICE_UNAVAILABLE"
-    if original is not None and unreachable(original):
+    if original is not None and outages.unreachable(original):
         return "SERVICE_UNAVAILABLE"
     if any(phrase in error.message for phrase in INPUT_PHRASES):
         return "BAD_USER_INPUT"
@@ -85,20 +114,25 @@ def with_code(error: GraphQLError) -> GraphQLError:
     if (error.extensions or {}).get("code"):
         return error  # coded already: where it was raised, or by a transport's earlier pass
     code = code_for(error)
+    original = error.original_error
     if code == "INTERNAL_SERVER_ERROR":
-        log.error("unexpected error", exc_info=error.original_error)
-        error = GraphQLError(
-            "Internal error; it was logged.",
-            error.nodes,
-            error.source,
-            error.positions,
-            error.path,
-        )
+        log.error("unexpected error", exc_info=original)
+        error = reworded(error, "Internal error; it was logged.")
+    elif isinstance(original, Exception) and not isinstance(original, ApiError):
+        answer = unavailable(original)
+        if answer is not None:  # the driver's words name hosts and sockets: not for clients
+            error = reworded(error, answer.message, answer)
     field = getattr(error.original_error, "field", None)
     error.extensions = {**(error.extensions or {}), "code": code}
     if field:
         error.extensions["field"] = field
     return error
+
+
+def reworded(error: GraphQLError, message: str, original: Exception | None = None) -> GraphQLError:
+    return GraphQLError(
+        message, error.nodes, error.source, error.positions, error.path, original_error=original
+    )
 
 
 class ErrorCodes(SchemaExtension):

@@ -1,34 +1,33 @@
-"""The composition root: one process's database, ledger application, projector and read pool."""
+"""The composition root: one process's settings, database, ledger application, projector and
+services (pools, freshness, tokens, fan-out, webhooks), each handed what it needs."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
 import psycopg
 
-from api.auth import TOKENS_DDL, TokenCache
+from api import token_store
+from api.auth import TokenCache
 from api.graphql.context import Services
 from integrations.fanout import Fanout
+from integrations.webhooks import store as webhooks
 from integrations.webhooks.delivery import Deliverer
 from ledger.application import Ledger
 from ledger.database import Database, open_database
-from ledger.settings import READ_URL, PgConfig, Settings
-from projections.build.projector import Progress, Projector
+from ledger.integrity.checkpoints import CheckpointNotes, configured_key
+from ledger.settings import PgConfig, Settings
+from projections.build.runner import Progress, Projector
 from projections.freshness import Freshness
 from projections.listener import Listener
 from projections.read.staffing import Labels
 from projections.safe_time import SafeTimeBoard
-
-SAFE_TIME_FILE = "GOVLEDGER_SAFE_TIME_FILE"
-"""Set by `govledger serve --workers N` for its workers: where they share the safe time."""
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +89,25 @@ class Runtime:
         database: Database | None = None,
         read_url: str | None = None,
     ) -> None:
-        self.database = database or open_database(settings or Settings.from_env())
+        """settings: the environment's without them; database: the settings' without it;
+        read_url: the settings' replica without it."""
+        self.settings = settings or Settings.from_env()
+        key = configured_key(self.settings)  # a bad key file stops the process here
+        self.database = database or open_database(self.settings)
         self.config = self.database.config
-        if read_url is None:
-            read_url = settings.read_database_url if settings else os.environ.get(READ_URL)
+        read_url = read_url or self.settings.read_database_url
         self.read_config = PgConfig.from_url(read_url) if read_url else None
         """The hot-standby replica the API reads, if one is set."""
-        self.ledger = Ledger(self.config)
+        self.ledger = Ledger(self.config, self.settings.limits)
         self.ledger.renew_stale_connections()
+        self.checkpoints = CheckpointNotes(self.ledger.tree.connect, self.ledger.events_table, key)
+        """The signed checkpoints of the log's tree (None of them without a key)."""
         self.projector = Projector(
             connect=self.connect,
             events_table=self.ledger.events_table,
             decode=self.ledger.mapper.to_domain_event,
             barrier=self.ledger.ledger_recorder.barrier,
-            batch_size=int(os.environ.get("GOVLEDGER_PROJECTOR_BATCH", "1000")),
+            batch_size=self.settings.projector_batch,
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -127,37 +131,58 @@ class Runtime:
         self._thread.start()
 
     async def open_services(self) -> Services:
+        """Open the pools, make the tables of tokens and webhooks if they are not there (once,
+        here), and start what runs beside the requests: LISTEN, the fan-out, the deliverer."""
         kwargs = self.config.asyncpg_kwargs()
         pool = await _open_pool(kwargs)
-        await pool.execute(TOKENS_DDL)
+        async with pool.acquire() as conn:
+            await token_store.ensure_table(conn)
+            await webhooks.ensure_table(conn)
         replica = self.read_config
         read_pool = await _open_pool(replica.asyncpg_kwargs()) if replica else None
         reads = read_pool or pool
         listener = Listener(kwargs)  # LISTEN works on the primary only
-        shared = os.environ.get(SAFE_TIME_FILE)
-        board = SafeTimeBoard(Path(shared) if shared else None)
+        board = SafeTimeBoard(self.settings.workers.safe_time_file)
         freshness = Freshness(reads, listener, board, replica=read_pool is not None)
         tokens = TokenCache(pool, listener)
         listener.after_outage(self.ledger.reconnect)
         await listener.start()
         await freshness.refresh()
-        fanout = Fanout(reads, freshness, listener)
+        fanout = Fanout(reads, freshness, listener, self.settings.fanout)
         await fanout.start()
         self.services = Services(
-            pool, self.ledger, freshness, tokens, Labels(), listener, fanout, read_pool
+            pool=pool,
+            ledger=self.ledger,
+            freshness=freshness,
+            tokens=tokens,
+            labels=Labels(),
+            listener=listener,
+            fanout=fanout,
+            webhook_store=webhooks.WebhookStore(pool, self.ledger.events_table),
+            settings=self.settings.api,
+            read_pool=read_pool,
+            checkpoints=self.checkpoints,
         )
         self._listener, self._board = listener, board
-        self.webhooks = Deliverer(self.services, kwargs)  # one process delivers: advisory lock
+        self.webhooks = self._deliverer(self.services, kwargs)
         self.webhooks.start()
         return self.services
+
+    def _deliverer(self, services: Services, connect: dict[str, Any]) -> Deliverer:
+        """The webhook deliverer (one process delivers: an advisory lock elects it), rendering
+        events with the schema, imported here: a command that never serves (import, token,
+        rebuild...) starts without building it."""
+        from api.graphql.webhook_bodies import WebhookBodies
+
+        bodies = WebhookBodies(services)
+        return Deliverer(bodies.read, services.freshness, connect, self.settings.webhooks)
 
     async def close_services(self) -> None:
         """Stop what the services run, each within a bound: a stop must end (SIGTERM, docker
         stop), even when a connection hangs."""
         if self.services is not None:
             services = self.services
-            if services.fanout is not None:
-                await bounded(services.fanout.stop(), "the fan-out")
+            await bounded(services.fanout.stop(), "the fan-out")
             await bounded(self.webhooks.stop(), "the webhook deliverer", WEBHOOK_STOP_SECONDS)
             await bounded(self._listener.stop(), "the LISTEN connection")
             await bounded(services.freshness.close(), "the replica's poll")

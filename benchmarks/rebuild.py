@@ -338,11 +338,11 @@ def rebuild_breakdown(runtime: Runtime) -> tuple[float, dict[str, Timer]]:
     timers: dict[str, Timer] = {}
     parts = {
         "step": (projector, "step"),
-        "apply": (projector, "apply"),
-        "decode": (projector, "decode"),
-        "builder.add": (projector.builder, "add"),
-        "builder.load_subjects": (projector.builder, "load_subjects"),
-        "writer.write": (projector.writer, "write"),
+        "process": (projector.projection, "process"),
+        "decode": (projector.projection, "decode"),
+        "builder.add": (projector.projection.builder, "add"),
+        "builder.load_subjects": (projector.projection.builder, "load_subjects"),
+        "writer.write": (projector.recorder.writer, "write"),
         "barrier": (projector, "barrier"),
     }
     own = {name: vars(owner).get(attribute) for name, (owner, attribute) in parts.items()}
@@ -445,8 +445,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
             console.print(parts)
             console.print(
-                "step = one batch in one transaction: read it, apply, publish, commit; "
-                "apply = builder.load_subjects + (decode + builder.add) per event + writer.write"
+                "step = one batch in one transaction: read it, process, publish, commit; "
+                "process = builder.load_subjects + (decode + builder.add) per event + writer.write"
             )
 
 

@@ -51,8 +51,8 @@ from rebuild import embedded_runtime
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from api.auth import TOKENS_DDL, create_token
 from api.runtime import Runtime
+from api.token_store import TOKENS_DDL, create_token
 from domain import commands as c
 from domain.provenance import Provenance
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from api.runtime import Runtime
 from cli.progress import bar, console
 from cli.startup import CommandError, open_runtime
-from ledger.export import ExportError, Verified, export, restore, verify_export
+from ledger.integrity.export import ExportError, Verified, export, restore, verify_export
 
 
 def export_command(args: argparse.Namespace) -> None:

@@ -17,14 +17,16 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table
 
-from api.auth import ROLES, TOKENS_DDL, create_token, list_tokens, revoke_tokens
+from api import token_store
 from api.runtime import Runtime
 from cli import audit as cli_audit
+from cli import checkpoint as cli_checkpoint
+from cli import ingest as cli_ingest
 from cli import webhooks as cli_webhooks
 from cli.progress import bar, console, progress_bar
 from cli.startup import CommandError, open_checked, open_runtime, read_settings
-from ledger.checks import CheckError
-from ledger.importer import Importer, ImportReport, ImportStopped
+from ledger.importing.checks import CheckError
+from ledger.importing.importer import Importer, ImportReport, ImportStopped
 from ledger.settings import PgConfig
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "seoul"
@@ -44,7 +46,9 @@ SERVE_ENV = (
   GOVLEDGER_MAX_QUERY_COST       cost budget of one document (default 100000)
   GOVLEDGER_READY_MAX_LAG        events the read model may lag before /readyz says 503 (1000)
   GOVLEDGER_MAX_{NAME,LABEL,REASON,DESCRIPTION,KEY}_CHARS   text limits (README: Limits)
-  GOVLEDGER_WEBHOOK_*, GOVLEDGER_FANOUT_WINDOW, GOVLEDGER_SUBSCRIBER_BUFFER   (README)"""
+  GOVLEDGER_WEBHOOK_*, GOVLEDGER_FANOUT_WINDOW, GOVLEDGER_SUBSCRIBER_BUFFER   (README)
+  GOVLEDGER_CHECKPOINT_KEY       the key that signs checkpoints (default: checkpoint.key in
+                                 the data dir, if there; docs/proofs.md)"""
 )
 
 
@@ -216,16 +220,16 @@ def token(args: argparse.Namespace) -> None:
 async def token_action(config: PgConfig, args: argparse.Namespace) -> None:
     conn = await asyncpg.connect(**config.asyncpg_kwargs())
     try:
-        await conn.execute(TOKENS_DDL)
+        await token_store.ensure_table(conn)
         if args.action == "create":
-            secret = await create_token(conn, args.name, args.role)
+            secret = await token_store.create_token(conn, args.name, args.role)
             print(f"token for {args.name.strip()} ({args.role}): {secret}")
         elif args.action == "revoke":
-            if not await revoke_tokens(conn, args.name):
+            if not await token_store.revoke_tokens(conn, args.name):
                 raise ValueError(f"no live token is named {args.name!r} (govledger token list)")
             print(f"revoked the token of {args.name}")
         else:
-            print_tokens(await list_tokens(conn))
+            print_tokens(await token_store.list_tokens(conn))
     finally:
         await conn.close()
 
@@ -309,7 +313,7 @@ def parser() -> argparse.ArgumentParser:
     create_cmd.add_argument("--name", required=True, help="who holds it: the actor of its writes")
     create_cmd.add_argument(
         "--role",
-        choices=ROLES,
+        choices=token_store.ROLES,
         required=True,
         help="reader: reads; editor: writes; admin: webhooks",
     )
@@ -328,6 +332,8 @@ def parser() -> argparse.ArgumentParser:
         run=schema
     )
     cli_audit.add_commands(commands)
+    cli_checkpoint.add_commands(commands)
+    cli_ingest.add_commands(commands)
     cli_webhooks.add_commands(commands)
     for sub in commands.choices.values():
         if sub.epilog is None:

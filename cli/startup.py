@@ -30,8 +30,8 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or read_settings()
     database = open_checked(settings)
     try:
-        return Runtime(database=database)
-    except ValueError as error:  # a setting the ledger reads (text limits)
+        return Runtime(settings, database=database)
+    except ValueError as error:
         raise CommandError(str(error)) from None
     except (psycopg.Error, PersistenceError) as error:
         raise CommandError(

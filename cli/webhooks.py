@@ -21,26 +21,28 @@ from cli.startup import CommandError, open_runtime
 from integrations.webhooks import store as webhooks
 
 console = Console(stderr=True)
-Action = Callable[[asyncpg.Connection, Runtime, argparse.Namespace], Awaitable[None]]
+Action = Callable[[webhooks.WebhookStore, argparse.Namespace], Awaitable[None]]
 
 
 def run_action(action: Action, args: argparse.Namespace) -> None:
     runtime = open_runtime()
     try:
-        asyncio.run(with_connection(action, runtime, args))
+        asyncio.run(with_store(action, runtime, args))
     except webhooks.WebhookError as error:
         raise CommandError(f"webhook {args.action}: {error}") from None
     finally:
         runtime.close()
 
 
-async def with_connection(action: Action, runtime: Runtime, args: argparse.Namespace) -> None:
-    conn = await asyncpg.connect(**runtime.config.asyncpg_kwargs())
+async def with_store(action: Action, runtime: Runtime, args: argparse.Namespace) -> None:
+    """The action on a store of one connection, the table made first if it is not there."""
+    pool = await asyncpg.create_pool(**runtime.config.asyncpg_kwargs(), min_size=1, max_size=1)
     try:
-        await webhooks.ensure_table(conn)
-        await action(conn, runtime, args)
+        async with pool.acquire() as conn:
+            await webhooks.ensure_table(conn)
+        await action(webhooks.WebhookStore(pool, runtime.ledger.events_table), args)
     finally:
-        await conn.close()
+        await pool.close()
 
 
 def unit_ids(values: list[str] | None) -> list[UUID] | None:
@@ -54,41 +56,51 @@ def unit_ids(values: list[str] | None) -> list[UUID] | None:
         ) from None
 
 
-async def add(conn: asyncpg.Connection, runtime: Runtime, args: argparse.Namespace) -> None:
-    start = await webhooks.log_head(conn, runtime.ledger.events_table)
-    secret = await webhooks.add(
-        conn,
+async def add(store: webhooks.WebhookStore, args: argparse.Namespace) -> None:
+    hook, secret = await store.add(
         name=args.name,
         url=args.url,
         types=args.types or None,
         org_unit_ids=unit_ids(args.org_units),
-        start=start,
     )
     console.print(
-        f"webhook {args.name.strip()} delivers the events recorded after position {start}"
+        f"webhook {hook.name} delivers the events recorded after position {hook.position}"
     )
     print(f"secret (shown once; it signs every delivery): {secret}")
 
 
-async def list_all(conn: asyncpg.Connection, _runtime: Runtime, _args: argparse.Namespace) -> None:
-    rows = [webhooks.row_summary(hook) for hook in await webhooks.listed(conn)]
+async def list_all(store: webhooks.WebhookStore, _args: argparse.Namespace) -> None:
+    rows = [row_summary(hook) for hook in await store.listed()]
     table = Table("name", "url", "types", "org units", "position", "lag", "last error", box=None)
     for row in rows:
         table.add_row(*row.values())
     Console(width=240).print(table)
 
 
-async def remove(conn: asyncpg.Connection, _runtime: Runtime, args: argparse.Namespace) -> None:
-    await webhooks.remove(conn, args.name)
+def row_summary(webhook: webhooks.Webhook) -> dict[str, str]:
+    """What `webhook list` prints: never the secret."""
+    return {
+        "name": webhook.name,
+        "url": webhook.url,
+        "types": ",".join(webhook.types or []) or "*",
+        "org units": ",".join(str(u) for u in webhook.org_unit_ids or []) or "*",
+        "position": str(webhook.position),
+        "lag": str(webhook.lag),
+        "last error": webhook.last_error or "",
+    }
+
+
+async def remove(store: webhooks.WebhookStore, args: argparse.Namespace) -> None:
+    await store.remove(args.name)
     print(f"removed the webhook {args.name.strip()}")
 
 
-async def replay(conn: asyncpg.Connection, _runtime: Runtime, args: argparse.Namespace) -> None:
+async def replay(store: webhooks.WebhookStore, args: argparse.Namespace) -> None:
     try:
         position = cursors.decode(args.from_cursor, "--from")
     except BadInput as error:
         raise webhooks.WebhookError(error.message, "from") from None
-    await webhooks.replay(conn, args.name, position)
+    await store.replay(args.name, position)
     print(f"webhook {args.name.strip()} delivers again from position {position}")
 
 

@@ -16,17 +16,19 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from api.app import create_app
-from api.runtime import SAFE_TIME_FILE, Runtime
+from api.runtime import Runtime
 from ledger.database import Database
-from ledger.settings import PgConfig
-
-WORKER_DATABASE = "GOVLEDGER_WORKER_DATABASE_URL"
-"""Set by the serving process for its workers: the database it opened."""
+from ledger.settings import WORKER_DATABASE, PgConfig, Settings, WorkerSettings
 
 
 def worker_app() -> ASGIApp:
-    """The application of one worker process (uvicorn's factory)."""
-    runtime = Runtime(database=Database(PgConfig.from_url(os.environ[WORKER_DATABASE])))
+    """The application of one worker process (uvicorn's factory), over the database the
+    serving process opened (worker_environment)."""
+    settings = Settings.from_env()
+    url = settings.workers.database_url
+    if url is None:
+        raise ValueError(f"{WORKER_DATABASE} is not set: workers are started by serve --workers")
+    runtime = Runtime(settings, database=Database(PgConfig.from_url(url)))
     runtime.start_projector()
     return create_app(runtime, owns_runtime=True)
 
@@ -44,4 +46,5 @@ def shared_safe_time() -> Iterator[Path]:
 
 
 def worker_environment(runtime: Runtime, safe_time: Path) -> dict[str, str]:
-    return {WORKER_DATABASE: runtime.config.url(), SAFE_TIME_FILE: str(safe_time)}
+    """What the serving process sets for its workers: its database and the shared safe time."""
+    return WorkerSettings(runtime.config.url(), safe_time).environment()

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import invalid
+from domain.events import LedgerEvent
 from domain.names import same_name
 from domain.provenance import Provenance
 from domain.rules import (
@@ -32,18 +33,32 @@ def check_account(account: str | None) -> str | None:
     return next((known for known in ACCOUNTS if text and same_name(text, known)), None)
 
 
+def budget_record(
+    *,
+    account: str | None,
+    item: str,
+    budgeted: int,
+    executed: int | None,
+    projects: int | None,
+    note: str | None,
+    as_printed: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A record as a line holds it at its reference date (and its event carries it): the
+    account as the ledger spells it, the texts cleaned."""
+    return {
+        "account": check_account(account),
+        "item": required_text("item", item),
+        "budgeted": budgeted,
+        "executed": executed,
+        "projects": projects,
+        "note": optional_text("note", note),
+        "as_printed": as_printed,
+    }
+
+
 class BudgetLine(Aggregate):
-    class Event(Aggregate.Event):
-        actor: str
-        reason: str | None
-        source: str | None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, BudgetLine)
-            self.apply_to(aggregate)
-
-        def apply_to(self, line: BudgetLine) -> None:
-            """Each event class says how it changes the line."""
+    class Event(LedgerEvent["BudgetLine"]):
+        """A budget line's event."""
 
     class Opened(Event, Aggregate.Created):
         owner_id: UUID
@@ -126,15 +141,25 @@ class BudgetLine(Aggregate):
         self.trigger_event(
             self.Recorded,
             reference_date=reference_date,
-            account=check_account(account),
-            item=required_text("item", item),
-            budgeted=budgeted,
-            executed=executed,
-            projects=projects,
-            note=optional_text("note", note),
-            as_printed=as_printed,
+            **budget_record(
+                account=account,
+                item=item,
+                budgeted=budgeted,
+                executed=executed,
+                projects=projects,
+                note=note,
+                as_printed=as_printed,
+            ),
             **provenance.fields(),
         )
+
+    def record_on(self, reference_date: date) -> dict[str, Any] | None:
+        """The record held at exactly this reference date (budget_record's fields)."""
+        return self.records.exactly(reference_date)
+
+    def record_in_force(self, on: date) -> dict[str, Any] | None:
+        """The record of the latest reference date on or before a date."""
+        return self.records.at(on)
 
     class Retracted(Event):
         reference_date: date

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import invalid
+from domain.events import LedgerEvent
 from domain.names import clean, same_name
 from domain.provenance import Provenance
 from domain.rules import EARLIEST_YEAR, LATEST_YEAR, check_date, optional_text, required_text
@@ -55,18 +56,15 @@ def check_value(value: int) -> None:
         raise invalid("value", value, f"exceeds the largest value the ledger keeps ({MAX_VALUE})")
 
 
+def point_value(value: int, printed: str | None) -> dict[str, Any]:
+    """A point as an indicator holds it at its reference date: the value, and the cell as
+    printed (cleaned) where it differs."""
+    return {"value": value, "printed": optional_text("printed", printed)}
+
+
 class Indicator(Aggregate):
-    class Event(Aggregate.Event):
-        actor: str
-        reason: str | None
-        source: str | None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, Indicator)
-            self.apply_to(aggregate)
-
-        def apply_to(self, indicator: Indicator) -> None:
-            """Each event class says how it changes the indicator."""
+    class Event(LedgerEvent["Indicator"]):
+        """An indicator's event."""
 
     class Opened(Event, Aggregate.Created):
         owner_id: UUID
@@ -151,9 +149,8 @@ class Indicator(Aggregate):
             self.PointRecorded,
             period=check_period(period),
             kind=kind.value,
-            value=value,
             reference_date=reference_date,
-            printed=optional_text("printed", printed),
+            **point_value(value, printed),
             **provenance.fields(),
         )
 

@@ -10,24 +10,30 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import invalid
+from domain.events import LedgerEvent
 from domain.provenance import Provenance
 from domain.rules import check_date, optional_text, required_text
 from domain.staffing import StaffingRow, check_table
 from domain.timeline import Timeline
 
 
+def staffing_table(rows: list[StaffingRow], women: int | None, note: str | None) -> dict[str, Any]:
+    """A staffing table as a unit holds it at its reference date (and its event carries it)."""
+    return {
+        "rows": [row.as_dict() for row in rows],
+        "women": women,
+        "note": optional_text("note", note),
+    }
+
+
+def unit_name(name: str) -> str:
+    """A unit's name as the unit holds it: cleaned, and not empty."""
+    return required_text("name", name)
+
+
 class OrgUnit(Aggregate):
-    class Event(Aggregate.Event):
-        actor: str
-        reason: str | None
-        source: str | None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, OrgUnit)
-            self.apply_to(aggregate)
-
-        def apply_to(self, unit: OrgUnit) -> None:
-            """Each event class says how it changes the unit."""
+    class Event(LedgerEvent["OrgUnit"]):
+        """A unit's event."""
 
     class Registered(Event, Aggregate.Created):
         name: str
@@ -55,7 +61,7 @@ class OrgUnit(Aggregate):
         provenance: Provenance,
     ) -> OrgUnit:
         check_date("validFrom", valid_from)
-        text = required_text("name", name)
+        text = unit_name(name)
         if parent is not None:
             parent.check_exists("parentId", valid_from)
         return cls._create(
@@ -66,6 +72,14 @@ class OrgUnit(Aggregate):
             valid_from=valid_from,
             **provenance.fields(),
         )
+
+    def names_by_date(self) -> dict[date, str]:
+        """Each name by the date it takes effect."""
+        return self.names.by_date()
+
+    def parents_by_date(self) -> dict[date, UUID | None]:
+        """Each parent (None: at the top) by the date it takes effect."""
+        return self.parents.by_date()
 
     def exists_on(self, day: date) -> bool:
         return bool(self.open.at(day))
@@ -92,7 +106,7 @@ class OrgUnit(Aggregate):
         self.check_after_registration("validFrom", valid_from)
         self.trigger_event(
             self.Renamed,
-            name=required_text("name", name),
+            name=unit_name(name),
             valid_from=valid_from,
             **provenance.fields(),
         )
@@ -161,11 +175,17 @@ class OrgUnit(Aggregate):
         self.trigger_event(
             self.StaffingRecorded,
             reference_date=reference_date,
-            rows=[row.as_dict() for row in rows],
-            women=women,
-            note=optional_text("note", note),
+            **staffing_table(rows, women, note),
             **provenance.fields(),
         )
+
+    def staffing_on(self, reference_date: date) -> dict[str, Any] | None:
+        """The table held at exactly this reference date: rows, women and note."""
+        return self.staffing.exactly(reference_date)
+
+    def staffing_in_force(self, on: date) -> dict[str, Any] | None:
+        """The table of the latest reference date on or before a date."""
+        return self.staffing.at(on)
 
     class StaffingRetracted(Event):
         reference_date: date

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import invalid
+from domain.events import LedgerEvent
 from domain.provenance import Provenance
 from domain.rules import check_date, optional_text, required_text
 from domain.timeline import Timeline
@@ -38,18 +39,36 @@ def check_milestones(milestones: list[dict[str, str]]) -> list[dict[str, str]]:
     return cleaned
 
 
+def task_state(
+    *,
+    title: str,
+    description: str | None,
+    status: TaskStatus | None,
+    status_since: date | None,
+    number: int | None,
+    category: str | None,
+    responsible: str | None,
+    listed: bool,
+    milestones: list[dict[str, str]],
+) -> dict[str, Any]:
+    """A task's state as it holds it from a date on (and its event carries it): the texts
+    cleaned, the status by its name."""
+    return {
+        "title": required_text("title", title),
+        "description": optional_text("description", description),
+        "status": status.value if status else None,
+        "status_since": status_since,
+        "number": number,
+        "category": optional_text("category", category),
+        "responsible": optional_text("responsible", responsible),
+        "listed": listed,
+        "milestones": check_milestones(milestones),
+    }
+
+
 class Task(Aggregate):
-    class Event(Aggregate.Event):
-        actor: str
-        reason: str | None
-        source: str | None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, Task)
-            self.apply_to(aggregate)
-
-        def apply_to(self, task: Task) -> None:
-            """Each event class says how it changes the task."""
+    class Event(LedgerEvent["Task"]):
+        """A task's event."""
 
     class Opened(Event, Aggregate.Created):
         owner_id: UUID
@@ -131,20 +150,26 @@ class Task(Aggregate):
                 raise invalid("statusSince", status_since.isoformat(), "needs a status")
             if status_since > valid_from:
                 raise invalid("statusSince", status_since.isoformat(), "is after validFrom")
-        self.trigger_event(
-            self.Recorded,
-            valid_from=valid_from,
-            title=required_text("title", title),
-            description=optional_text("description", description),
-            status=status.value if status else None,
+        state = task_state(
+            title=title,
+            description=description,
+            status=status,
             status_since=status_since,
             number=number,
-            category=optional_text("category", category),
-            responsible=optional_text("responsible", responsible),
+            category=category,
+            responsible=responsible,
             listed=listed,
-            milestones=check_milestones(milestones),
-            **provenance.fields(),
+            milestones=milestones,
         )
+        self.trigger_event(self.Recorded, valid_from=valid_from, **state, **provenance.fields())
+
+    def state_on(self, valid_from: date) -> dict[str, Any] | None:
+        """The state recorded from exactly this date on (task_state's fields)."""
+        return self.states.exactly(valid_from)
+
+    def state_in_force(self, on: date) -> dict[str, Any] | None:
+        """The state of the latest date on or before a date."""
+        return self.states.at(on)
 
     class Retracted(Event):
         valid_from: date

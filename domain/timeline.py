@@ -30,3 +30,7 @@ class Timeline(Generic[T]):
 
     def dates(self) -> list[date]:
         return sorted(self._values)
+
+    def by_date(self) -> dict[date, T]:
+        """The values by the date each takes effect, in date order."""
+        return {day: self._values[day] for day in self.dates()}

@@ -1,5 +1,6 @@
 """Many subscribers, one reader: each API process reads each new page of the log once and
-hands it to every subscriber (api/subscription.py), each with its own filter and position.
+hands it to every subscriber (api/graphql/subscription.py), each with its own filter and
+position.
 
 The reader keeps the last `window` events it read. A subscriber whose position lies within
 them joins at once: in one step with no await (so no page can come in between) it takes the
@@ -7,28 +8,27 @@ window's events after its position, then every page the reader reads. One furthe
 catches up from the database on its own first, with its own filter, up to the reader's head,
 and tries again; an event arrives once, since a follower takes only positions after its own.
 Filters are evaluated in memory with the meaning queries.events gives them (rm_events keeps
-each event's unit path as of recording: projections/stream.py).
+each event's unit path as of recording: projections/read/stream.py).
 
 Backpressure: a joined subscriber's queue holds `capacity` events. The reader never waits for
-a subscriber: one whose queue is full is dropped (its queue freed) and its subscription ends
-with SUBSCRIBER_TOO_SLOW and the cursor of the last event it was handed. While the database
-is out of reach every joined subscriber ends with SERVICE_UNAVAILABLE and its cursor."""
+a subscriber: one whose queue is full is dropped (its queue freed) and ended with TooSlow. When
+the reader fails (the database out of reach, say) every joined subscriber ends with the
+reader's own error. The API answers both (SUBSCRIBER_TOO_SLOW, SERVICE_UNAVAILABLE) with the
+cursor of the last event the subscriber was handed."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
 import asyncpg
 
-from api.errors import Unavailable
-from api.graphql import cursors
 from ledger import outages
+from ledger.settings import FanoutSettings
 from projections.freshness import Freshness
 from projections.listener import Listener
 from projections.read import queries, stream
@@ -36,12 +36,9 @@ from projections.read.stream import Filter, Logged
 from projections.views import EventView
 
 log = logging.getLogger(__name__)
-BUFFER_SETTING = "GOVLEDGER_SUBSCRIBER_BUFFER"
-DEFAULT_BUFFER = 1000
-"""Events a subscriber may have waiting before it is cut off (a few hundred bytes each)."""
-WINDOW_SETTING = "GOVLEDGER_FANOUT_WINDOW"
-DEFAULT_WINDOW = 5000
-PAGE = cursors.MAX_PAGE
+PAGE = 500
+"""Events read at a time, by the reader and by a subscriber catching up (the API's largest
+page)."""
 T = TypeVar("T")
 HALTED_SECONDS = 1.0
 """How often a reader looks again while projection is halted (waits return at once then)."""
@@ -53,8 +50,10 @@ WAIT_SECONDS = 1.0
 class TooSlow(Exception):
     """The subscriber did not read its events as fast as they came."""
 
-    code = "SUBSCRIBER_TOO_SLOW"
-    message = "the subscriber fell too far behind; subscribe again with after: extensions.cursor"
+    def __init__(self) -> None:
+        super().__init__(
+            "the subscriber fell too far behind; subscribe again with after: extensions.cursor"
+        )
 
 
 class Follower:
@@ -102,17 +101,15 @@ class Fanout:
         self,
         pool: asyncpg.Pool,
         freshness: Freshness,
-        listener: Listener | None = None,
-        capacity: int | None = None,
-        window: int | None = None,
+        listener: Listener | None,
+        settings: FanoutSettings,
     ) -> None:
         self.pool = pool
         self.freshness = freshness
         self.listener = listener
-        self.capacity = capacity or int(os.environ.get(BUFFER_SETTING, DEFAULT_BUFFER))
-        self.recent: deque[Logged] = deque(
-            maxlen=window or int(os.environ.get(WINDOW_SETTING, DEFAULT_WINDOW))
-        )
+        self.capacity = settings.buffer
+        """Events a subscriber may have waiting before it is cut off."""
+        self.recent: deque[Logged] = deque(maxlen=settings.window)
         self.head = 0
         """The position the reader has read up to."""
         self.floor = 0
@@ -150,11 +147,9 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if outages.unreachable(error):
-                    self._end_all(Unavailable(outages.MESSAGE))
-                else:  # the followers' operations end with an internal error, hidden
+                if not outages.unreachable(error):  # answered as an internal error, hidden
                     log.exception("the fan-out's reader failed; retrying")
-                    self._end_all(error)
+                self._end_all(error)
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def _read_page(self) -> bool:
@@ -211,7 +206,7 @@ class Fanout:
         """Read from the database, with the follower's filter, up to the reader's head."""
         upto, f = self.head, follower.filter
         while follower.position < upto:
-            async with reachable(), self.pool.acquire() as conn:
+            async with self.pool.acquire() as conn:
                 page = await queries.events(
                     conn,
                     after=follower.position,
@@ -220,6 +215,8 @@ class Fanout:
                     unit_ids=_list(f.unit_ids),
                     subject_ids=_list(f.subject_ids),
                     upto=upto,
+                    recorded_after=f.recorded_after,
+                    recorded_until=f.recorded_until,
                 )
             self.catch_up_reads += 1
             for view in page.events:
@@ -227,17 +224,6 @@ class Fanout:
                 yield view
             if not page.has_next:
                 follower.position = upto
-
-
-@contextlib.asynccontextmanager
-async def reachable() -> AsyncIterator[None]:
-    """A database out of reach is Unavailable (the subscription ends with its cursor)."""
-    try:
-        yield
-    except Exception as error:
-        if outages.unreachable(error):
-            raise Unavailable(outages.MESSAGE) from error
-        raise
 
 
 def _list(values: frozenset[T] | None) -> list[T] | None:

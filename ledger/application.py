@@ -1,6 +1,7 @@
-"""The ledger application: carries out commands on the aggregates and records their events,
-atomically with the command's idempotency key. Runs synchronously (psycopg): call it off the
-event loop."""
+"""The ledger application: carries out commands on the aggregates (what each decides:
+ledger/handlers.py) and records their events, atomically with the command's idempotency key;
+tries again when a concurrent writer moved the subject on. Runs synchronously (psycopg): call
+it off the event loop."""
 
 from __future__ import annotations
 
@@ -8,35 +9,27 @@ import hashlib
 import json
 import logging
 import random
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import singledispatchmethod
 from typing import TypeVar, cast
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain import commands as c
-from domain.budget import BudgetLine
-from domain.chain import Checked
-from domain.errors import Conflict, NotFound
-from domain.ids import NAMESPACE, unit_indicator_id
-from domain.indicator import Indicator
-from domain.names import unspaced
-from domain.orgunit import OrgUnit
+from domain.errors import Conflict
+from domain.proofs.chain import Checked
 from domain.provenance import Provenance
-from domain.staffing import make_row
-from domain.task import Task
 from domain.text import TextLimits
-from ledger import outages
-from ledger.chain_store import ChainStore, verify_live
+from ledger import handlers, outages
+from ledger.integrity.chain import ChainStore, verify_live
+from ledger.integrity.tree_reads import LedgerTree
 from ledger.recorder import IdempotencyRecord, LedgerRecorder
 from ledger.settings import PgConfig, text_limits
+from ledger.subjects import Subjects
 from ledger.transcodings import DateAsISO
 
 log = logging.getLogger(__name__)
@@ -89,7 +82,7 @@ class Ledger(Application[UUID]):
         super().__init__(env=ledger_env(config))
         self.limits = limits or text_limits()
         self.ledger_recorder.bound(config.timeouts.statement)
-        self._held = threading.local()
+        self.subjects = Subjects(self.repository)
         self.chain_events()
 
     def chain_events(self) -> None:
@@ -103,15 +96,6 @@ class Ledger(Application[UUID]):
                 "(docs/hash-chain.md)",
                 chained,
             )
-
-    @contextmanager
-    def holding(self, held: dict[UUID, Aggregate]) -> Iterator[None]:
-        """Within it, this thread's loads read and keep aggregates in held (ledger/work.py)."""
-        self._held.aggregates = held
-        try:
-            yield
-        finally:
-            self._held.aggregates = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -209,219 +193,18 @@ class Ledger(Application[UUID]):
         return Outcome(earlier.subject_id, earlier.subject_type, earlier.version)
 
     def load(self, cls: type[A], aggregate_id: UUID | None, field: str) -> A:
-        if aggregate_id is None:
-            raise NotFound(f"{field}: no id given", field=field)
-        held: dict[UUID, Aggregate] | None = getattr(self._held, "aggregates", None)
-        try:
-            aggregate = held[aggregate_id] if held and aggregate_id in held else None
-            aggregate = aggregate or self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"{field}: {aggregate_id} not found", field=field) from None
-        if held is not None:
-            held[aggregate_id] = aggregate
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"{field}: {aggregate_id} is not a {cls.__name__}", field=field)
-        return aggregate
-
-    def subject(self, cls: type[A], aggregate_id: UUID, field: str, expected: int | None) -> A:
-        """Load the command's subject, refusing when the client's expected version is stale."""
-        aggregate = self.load(cls, aggregate_id, field)
-        self.check_version(aggregate, expected)
-        return aggregate
+        return self.subjects.load(cls, aggregate_id, field)
 
     def exists(self, aggregate_id: UUID) -> bool:
-        held: dict[UUID, Aggregate] | None = getattr(self._held, "aggregates", None)
-        return (held is not None and aggregate_id in held) or aggregate_id in self.repository
+        return self.subjects.exists(aggregate_id)
 
-    @staticmethod
-    def check_version(aggregate: Aggregate, expected: int | None) -> None:
-        if expected is not None and expected != aggregate.version:
-            raise Conflict(
-                f"expectedVersion: {expected} is stale; {type(aggregate).__name__} "
-                f"{aggregate.id} is at version {aggregate.version}",
-                field="expectedVersion",
-                value=expected,
-            )
-
-    @singledispatchmethod
     def decide(self, command: c.Command, provenance: Provenance) -> Aggregate:
-        """Apply a command to its subject aggregate and return it, with its new events pending."""
-        raise NotImplementedError(type(command).__name__)
+        """Apply a command to its subject aggregate and return it, with its new events pending
+        (ledger/handlers.py)."""
+        return handlers.decide(command, provenance, self.subjects)
 
-    @decide.register
-    def _(self, command: c.RegisterOrgUnit, provenance: Provenance) -> Aggregate:
-        parent = None
-        if command.parent_id is not None:
-            parent = self.load(OrgUnit, command.parent_id, "parentId")
-        unit_id = command.unit_id or uuid4()
-        if self.exists(unit_id):
-            raise Conflict(f"orgUnit {unit_id} is already registered", field="id", value=unit_id)
-        unit = OrgUnit.register(
-            unit_id=unit_id,
-            name=command.name,
-            parent=parent,
-            valid_from=command.valid_from,
-            provenance=provenance,
-        )
-        return unit
-
-    @decide.register
-    def _(self, command: c.RenameOrgUnit, provenance: Provenance) -> Aggregate:
-        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
-        unit.rename(command.name, command.valid_from, provenance)
-        return unit
-
-    @decide.register
-    def _(self, command: c.MoveOrgUnit, provenance: Provenance) -> Aggregate:
-        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
-        parent = None
-        if command.parent_id is not None:
-            parent = self.load(OrgUnit, command.parent_id, "parentId")
-        ancestors = self.ancestors(parent, command) if parent else []
-        unit.move(parent, ancestors, command.valid_from, provenance)
-        return unit
-
-    def ancestors(self, unit: OrgUnit, command: c.MoveOrgUnit) -> list[UUID]:
-        found: list[UUID] = []
-        parent_id = unit.parents.at(command.valid_from)
-        while parent_id is not None and parent_id not in found:
-            found.append(parent_id)
-            parent_id = self.load(OrgUnit, parent_id, "parentId").parents.at(command.valid_from)
-        return found
-
-    @decide.register
-    def _(self, command: c.CloseOrgUnit, provenance: Provenance) -> Aggregate:
-        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
-        unit.close(command.valid_from, provenance)
-        return unit
-
-    @decide.register
-    def _(self, command: c.RecordStaffing, provenance: Provenance) -> Aggregate:
-        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
-        rows = [make_row(**row.fields(), index=index) for index, row in enumerate(command.rows)]
-        unit.record_staffing(command.reference_date, rows, command.women, command.note, provenance)
-        return unit
-
-    @decide.register
-    def _(self, command: c.RetractStaffing, provenance: Provenance) -> Aggregate:
-        unit = self.subject(OrgUnit, command.org_unit_id, "orgUnitId", command.expected_version)
-        unit.retract_staffing(command.reference_date, provenance)
-        return unit
-
-    @decide.register
-    def _(self, command: c.RecordBudgetLine, provenance: Provenance) -> Aggregate:
-        owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        owner.check_after_registration("referenceDate", command.reference_date)
-        line_id = command.line_id or command.new_line_id or self.line_id_for(command)
-        if command.line_id is not None or self.exists(line_id):
-            line = self.load(BudgetLine, line_id, "lineId")
-            line.check_identity(owner.id, command.fiscal_year)
-            self.check_version(line, command.expected_version)
-        else:
-            line = BudgetLine.open(
-                line_id=line_id,
-                owner_id=owner.id,
-                fiscal_year=command.fiscal_year,
-                provenance=provenance,
-            )
-        line.record(
-            reference_date=command.reference_date,
-            account=command.account,
-            item=command.item,
-            budgeted=command.budgeted,
-            executed=command.executed,
-            projects=command.projects,
-            note=command.note,
-            as_printed=command.as_printed,
-            provenance=provenance,
-        )
-        return line
-
-    @staticmethod
-    def line_id_for(command: c.RecordBudgetLine) -> UUID:
-        """A new line's id follows from what identifies it, so a second create of the same
-        line records on the first one instead of splitting the series."""
-        key = f"{command.org_unit_id}:{command.fiscal_year}:{unspaced(command.account or '')}"
-        return uuid5(NAMESPACE, f"{key}:{unspaced(command.item)}")
-
-    @decide.register
-    def _(self, command: c.RetractBudgetRecord, provenance: Provenance) -> Aggregate:
-        line = self.subject(BudgetLine, command.line_id, "lineId", command.expected_version)
-        line.retract(command.reference_date, provenance)
-        return line
-
-    @decide.register
-    def _(self, command: c.RecordTask, provenance: Provenance) -> Aggregate:
-        owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        owner.check_after_registration("validFrom", command.valid_from)
-        if command.task_id is not None:
-            task = self.load(Task, command.task_id, "taskId")
-            task.check_identity(owner.id, command.kind)
-            self.check_version(task, command.expected_version)
-        else:
-            task = Task.open(
-                task_id=command.new_task_id or uuid4(),
-                owner_id=owner.id,
-                kind=command.kind,
-                provenance=provenance,
-            )
-        task.record(
-            valid_from=command.valid_from,
-            title=command.title,
-            description=command.description,
-            status=command.status,
-            status_since=command.status_since,
-            number=command.number,
-            category=command.category,
-            responsible=command.responsible,
-            listed=command.listed,
-            milestones=list(command.milestones),
-            provenance=provenance,
-        )
-        return task
-
-    @decide.register
-    def _(self, command: c.RetractTaskRecord, provenance: Provenance) -> Aggregate:
-        task = self.subject(Task, command.task_id, "taskId", command.expected_version)
-        task.retract(command.valid_from, provenance)
-        return task
-
-    @decide.register
-    def _(self, command: c.RecordIndicatorValue, provenance: Provenance) -> Aggregate:
-        owner = self.load(OrgUnit, command.org_unit_id, "orgUnitId")
-        owner.check_after_registration("referenceDate", command.reference_date)
-        indicator_id = (
-            command.indicator_id
-            or command.new_indicator_id
-            or unit_indicator_id(command.org_unit_id, command.group, command.name)
-        )
-        if command.indicator_id is not None or self.exists(indicator_id):
-            indicator = self.load(Indicator, indicator_id, "indicatorId")
-            indicator.check_identity(owner.id, command.name, command.group, command.measure)
-            self.check_version(indicator, command.expected_version)
-        else:
-            indicator = Indicator.open(
-                indicator_id=indicator_id,
-                owner_id=owner.id,
-                name=command.name,
-                group=command.group,
-                measure=command.measure,
-                provenance=provenance,
-            )
-        indicator.record(
-            period=command.period,
-            kind=command.kind,
-            value=command.value,
-            reference_date=command.reference_date,
-            printed=command.printed,
-            provenance=provenance,
-        )
-        return indicator
-
-    @decide.register
-    def _(self, command: c.RetractIndicatorValue, provenance: Provenance) -> Aggregate:
-        indicator = self.subject(
-            Indicator, command.indicator_id, "indicatorId", command.expected_version
-        )
-        indicator.retract(command.period, command.kind, command.reference_date, provenance)
-        return indicator
+    @property
+    def tree(self) -> LedgerTree:
+        """The log's Merkle tree (RFC 9162): its size and root, inclusion and consistency
+        proofs, and each event's leaf index (ledger/integrity/tree_reads.py)."""
+        return self.ledger_recorder.tree

@@ -1,10 +1,12 @@
-"""eventsourcing's PostgreSQL application recorder, with two additions written in the same
+"""eventsourcing's PostgreSQL application recorder, with three additions written in the same
 transaction as the events:
 
 - `recorded_at`: the transaction time of each event, taken after the table lock is acquired, so
   that it follows commit order (one timestamp per transaction, strictly increasing);
 - idempotency keys, so that a crash can never keep the events without the key or the key
-  without the events.
+  without the events;
+- the hash chain and the Merkle tree over it (ledger/integrity/chain.py,
+  ledger/integrity/tree.py), whose reads it offers as `tree` (ledger/integrity/tree_reads.py).
 
 It also keeps the floor of the next stamp: `barrier` (which the projector calls to find a safe
 time) raises it to the moment it returns, so that a stamp can never fall at or before a safe time
@@ -39,7 +41,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.chain_store import RECORDED_AT_SETTING, ChainStore
+from ledger.integrity.chain import RECORDED_AT_SETTING, ChainStore
+from ledger.integrity.tree_reads import LedgerTree, TreeReads
 
 STATEMENT_SECONDS = 30
 TIMED_OUT = (
@@ -75,6 +78,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         self.idempotency_table = Identifier(f"{self.events_table_name}_idempotency")
         self.floor_table = Identifier(f"{self.events_table_name}_floor")
         self.chain = ChainStore(self.datastore.schema, self.events_table_name)
+        self.tree = LedgerTree(self.datastore.get_connection, TreeReads(self.chain.tree))
         self.sql_create_statements.extend(self.chain.create_statements)
         self.sql_create_statements.append(
             SQL(

@@ -71,7 +71,7 @@ class UnitOfWork:
         decided: list[Decided] = []
         pending: dict[UUID, int] = {}
         """How many of each subject's pending events the chunk's earlier commands made."""
-        with self.ledger.holding(self.held):
+        with self.ledger.subjects.holding(self.held):
             for command, provenance in items:
                 try:
                     c.check_request(command, provenance, self.ledger.limits)

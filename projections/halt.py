@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from projections.schema import PROJECTION_NAME
 
 MAX_ERROR_CHARS = 500
 
@@ -49,3 +54,24 @@ def error_text(error: BaseException) -> str:
         c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in text
     )
     return escaped[:MAX_ERROR_CHARS]
+
+
+def recorded(conn: psycopg.Connection[Any]) -> Halt | None:
+    """The halt rm_meta records, if any."""
+    found = conn.execute(READ, (PROJECTION_NAME,)).fetchone()
+    if found is None:
+        return None
+    position, kind, error, since = found
+    return None if position is None else Halt(int(position), kind or "", error or "", since)
+
+
+def record(conn: psycopg.Connection[Any], halt: Halt) -> Halt:
+    """Record the halt for every process to see; the halt with the moment it began (kept while
+    the projector stays halted at the same event)."""
+    params = {"position": halt.position, "type": halt.event_type, "error": halt.error}
+    found = conn.execute(RECORD, {**params, "name": PROJECTION_NAME}).fetchone()
+    return Halt(halt.position, halt.event_type, halt.error, found[0] if found else None)
+
+
+def clear(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(CLEAR, (PROJECTION_NAME,))

@@ -8,7 +8,8 @@ is dropped and rebuilt from the log at start.
 - `rm_staffing`: one row per version of a unit's staffing table, its lines as parallel arrays
   (label ids into `rm_labels`, authorised, current, women), a tenth of the JSON it replaces.
 - `rm_events`: the public log's index (who, what, which units); the event's data stays in the
-  log itself and is decoded when asked for.
+  log itself and is decoded when asked for. Indexed by recorded_at too, so that a window of
+  transaction time (Query.learned, EventFilter.recordedAfter) is found in two probes.
 - `rm_meta`: the projector's position and the safe time S it publishes, written in the same
   transaction as the rows they describe (projections/freshness.py), and its halt, if an event
   stopped it (projections/halt.py). The halt columns are added in place to a read model built
@@ -17,7 +18,7 @@ is dropped and rebuilt from the log at start.
 
 from __future__ import annotations
 
-LAYOUT_VERSION = 8
+LAYOUT_VERSION = 9
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 
@@ -130,6 +131,7 @@ CREATE INDEX rm_events_owner ON rm_events (owner_id, position);
 CREATE INDEX rm_events_subject ON rm_events (subject_id, position);
 CREATE INDEX rm_events_type ON rm_events (type, position);
 CREATE INDEX rm_events_path ON rm_events USING gin (unit_path);
+CREATE INDEX rm_events_recorded ON rm_events (recorded_at, position);
 """
 """The indexes reads need. A rebuild creates them once it has reached the head of the log,
 which costs a fraction of keeping them up to date row by row while it applies the log."""

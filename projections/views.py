@@ -20,6 +20,11 @@ class UnitView:
     valid_from: date
 
 
+def by_name(unit: UnitView) -> tuple[str, str]:
+    """Units in order: by name, then id (two units may share a name)."""
+    return (unit.name, str(unit.id))
+
+
 @dataclass
 class Tree:
     """The units in force at one (asOf, knownAt)."""
@@ -28,7 +33,7 @@ class Tree:
     _children: dict[UUID, list[UnitView]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for unit in sorted(self.units.values(), key=lambda u: u.name):
+        for unit in sorted(self.units.values(), key=by_name):
             if unit.parent_id in self.units:
                 self._children.setdefault(unit.parent_id, []).append(unit)
 
@@ -43,7 +48,7 @@ class Tree:
         return self._children.get(unit_id, [])
 
     def subtree(self, unit_id: UUID) -> list[UUID]:
-        """The unit and every descendant in force, depth-first by name."""
+        """The unit and every descendant in force, depth-first by name, then id."""
         found: dict[UUID, None] = {}
         stack = [unit_id]
         while stack:
@@ -54,10 +59,10 @@ class Tree:
         return list(found)
 
     def in_order(self) -> list[UnitView]:
-        """Roots first, then each unit's children, depth-first by name."""
+        """Roots first, then each unit's children, depth-first by name, then id."""
         roots = [u for u in self.units.values() if u.parent_id not in self.units]
         ordered: dict[UUID, None] = {}
-        for root in sorted(roots, key=lambda u: u.name):
+        for root in sorted(roots, key=by_name):
             ordered.update(dict.fromkeys(self.subtree(root.id)))
         return [self.units[i] for i in ordered]
 
@@ -275,7 +280,7 @@ def roll_up_budget(fiscal_year: int, lines: list[BudgetLineView]) -> BudgetView 
         reference_date=max(line.reference_date for line in lines),
         budgeted=sum(line.budgeted for line in lines),
         executed=sum(reported) if reported else None,
-        lines=sorted(lines, key=lambda line: (line.account or "", line.item)),
+        lines=sorted(lines, key=lambda line: (line.account or "", line.item, str(line.id))),
     )
 
 

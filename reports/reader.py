@@ -23,10 +23,11 @@ _DATED = re.compile(r"기\s*준|현\s*재")
 
 def read_report(text: str, file: str, unit: str | None = None) -> Reading:
     """The report's text as extracted (PDF or HWP), read into a Reading. Pure. The text is
-    NFC-normalised and split at line feeds (a carriage return before one is dropped); line n
+    NFC-normalised and split at line feeds (a carriage return before one and pdftotext's page
+    breaks, form feeds, are dropped); line n
     is lines[n - 1], and every Source and Cell refers to those normalised lines. unit names the
     report's unit where the text does not (a text without its cover); the cover's name wins."""
-    lines = [line.rstrip("\r") for line in normalize(text).split("\n")]
+    lines = [line.rstrip("\r") for line in normalize(text.replace("\f", "")).split("\n")]
     reading = read_cover(lines, file, unit)
     for read in (staffing.read, budget.read, units.read, *_part_two()):
         read(lines, reading)

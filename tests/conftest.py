@@ -1,5 +1,6 @@
 """Shared fixtures: one real PostgreSQL for the session (embedded, or GOVLEDGER_TEST_DATABASE_URL),
-a fresh database per test, and the ledger's runtime on it."""
+a fresh database per test, the ledger's runtime on it, and a live server over that runtime
+(tests/support/live.py) for the end-to-end and fault tests."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from domain import commands as c
 from domain.provenance import Provenance
 from ledger.database import Database, ensure_database, start_embedded
 from ledger.settings import PgConfig
+from tests.support.live import Live, serving
 
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
@@ -61,6 +63,17 @@ def runtime(database: Database) -> Iterator[Runtime]:
     runtime = Runtime(database=database)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def live(runtime: Runtime) -> Iterator[Live]:
+    with serving(runtime) as server:
+        yield server
+
+
+@pytest.fixture
+def editor(live: Live) -> str:
+    return live.token("editor-kim", "editor")
 
 
 EDITOR = Provenance("tester", "test", "test.txt")

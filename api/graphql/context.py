@@ -1,7 +1,7 @@
 """What every resolver reaches: the services of the process, and per request the principal, the
 request's loaders, and the time axes settled once against the safe time S of the moment the
 request arrived. The context also notes what the answer depends on besides the document and
-its variables (S, today's date), which decides how it may be cached (api/cache.py)."""
+its variables (S, today's date), which decides how it may be cached (api/http/cache.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ import asyncpg
 from strawberry.types import Info
 
 from api.auth import Principal, TokenCache
-from api.errors import BadInput, Unavailable
+from api.errors import BadInput, Unavailable, unavailable
 from api.graphql.loaders import Loaders, Reads
 from domain.commands import Command
 from domain.provenance import Provenance
 from integrations.fanout import Fanout
+from integrations.webhooks.store import WebhookStore
 from ledger import outages
 from ledger.application import Ledger, Outcome
+from ledger.integrity.checkpoints import CheckpointNotes
+from ledger.settings import ApiSettings
 from projections.freshness import CLOCK_SKEW, Freshness
 from projections.listener import Listener
 from projections.read.staffing import Labels
@@ -45,12 +48,17 @@ class Services:
     freshness: Freshness
     tokens: TokenCache
     labels: Labels
-    listener: Listener | None = None
-    fanout: Fanout | None = None
-    """Hands each new page of the log to every subscription of the process (api/fanout.py)."""
+    listener: Listener
+    fanout: Fanout
+    """Hands each new page of the log to every subscription of the process."""
+    webhook_store: WebhookStore
+    settings: ApiSettings
     read_pool: asyncpg.Pool | None = None
     """A hot-standby replica's pool for reads, if one is set; `pool` (the primary) otherwise.
     `pool` keeps what writes or must see the primary: tokens, webhooks, health."""
+    checkpoints: CheckpointNotes | None = None
+    """The notes of the log's signed checkpoints (api/graphql/types/proofs.py); no note
+    without a key."""
 
     @property
     def reads_pool(self) -> asyncpg.Pool:
@@ -61,10 +69,11 @@ class Services:
 
     async def write(self, command: Command, provenance: Provenance, key: str | None) -> Outcome:
         """Carry out a command off the event loop; Unavailable while the database is out of
-        reach. A write with an idempotency key that got no connection from the writer's pool
-        although the database answers (the pool still waiting out its reconnection delay after
-        an outage) is tried once more on a connection opened at once: the key makes a second
-        try safe whatever the first one did."""
+        reach (answered here, with the advice to resend, and counted apart by the mutations). A
+        write with an idempotency key that got no connection from the writer's pool although
+        the database answers (the pool still waiting out its reconnection delay after an
+        outage) is tried once more on a connection opened at once: the key makes a second try
+        safe whatever the first one did."""
         execute = self.ledger.execute
         try:
             try:
@@ -75,9 +84,10 @@ class Services:
             self.ledger.reconnect()
             return await asyncio.to_thread(execute, command, provenance, key)
         except Exception as error:
-            if outages.unreachable(error):
-                raise Unavailable(WRITE_UNAVAILABLE) from error
-            raise
+            answer = unavailable(error, WRITE_UNAVAILABLE)
+            if answer is None:
+                raise
+            raise answer from error
 
     async def answers(self) -> bool:
         """Whether the primary answers a query now."""
@@ -97,6 +107,8 @@ class Context:
         self.position, self.safe_time = services.freshness.board.read()
         self.today = today()
         self.reads = Reads(services.reads_pool)
+        """Every read of the request goes through it (the loaders too): one retry on a
+        connection lost while it lay in the pool."""
         self.loaders = self.new_loaders()
         self.depends_on_now = False
         """The answer is for S (a read without knownAt, or of the current state)."""
@@ -111,10 +123,6 @@ class Context:
         ones now and then."""
         services = self.services
         return Loaders(self.reads, services.labels, services.ledger.events_table)
-
-    @property
-    def pool(self) -> Reads:
-        return self.reads
 
     def as_of(self, asked: date | None) -> date:
         if asked is not None:
@@ -148,10 +156,6 @@ class Context:
             moment = await self.services.freshness.settle(asked)
         except LookupError as error:
             raise Unavailable(f"{error}; query again shortly") from None
-        except Exception as error:
-            if outages.unreachable(error):
-                raise Unavailable(outages.MESSAGE) from error
-            raise
         if asked is None or moment != asked:
             self.cacheable = False
         return moment

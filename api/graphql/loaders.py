@@ -8,8 +8,7 @@ several groups; each is read with one statement."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -18,10 +17,9 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from strawberry.dataloader import DataLoader
 
-from api.errors import Unavailable
 from ledger import outages
 from projections import facts as changes
-from projections.read import digests, event_changes, indicators, queries, staffing, units
+from projections.read import digests, event_changes, indicators, proofs, queries, staffing, units
 from projections.read.changes import FieldChange
 from projections.read.indicators import IndicatorView
 from projections.read.queries import Conn
@@ -55,31 +53,22 @@ def flat(groups: Sequence[Units]) -> list[UUID]:
 
 
 class Reads:
-    """The read pool as resolvers use it: a connection refused or lost is Unavailable."""
+    """The read pool as resolvers and loaders use it: a read that meets a connection the server
+    closed while it lay in the pool (after a restart) is tried once more on another; a database
+    out of reach is answered by api/errors.py."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[PoolConnectionProxy]:
-        try:
-            async with self.pool.acquire() as conn:
-                yield conn
-        except Exception as error:
-            if outages.unreachable(error):
-                raise Unavailable(outages.MESSAGE) from error
-            raise
-
     async def run(self, read: Callable[[PoolConnectionProxy], Awaitable[R]]) -> R:
-        """Read on a pooled connection; once more on another when the first was lost (a
-        connection the server closed while it lay in the pool, after a restart)."""
+        """Read on a pooled connection; once more on another when the first was lost."""
         try:
             async with self.pool.acquire() as conn:
                 return await read(conn)
         except Exception as error:
             if not outages.unreachable(error):
                 raise
-        async with self.acquire() as conn:
+        async with self.pool.acquire() as conn:
             return await read(conn)
 
 
@@ -272,3 +261,11 @@ class Loaders:
             return await event_changes.page_changes(conn, events, self.labels)
 
         return await self.reads.run(read)
+
+    def leaf(self, position: int) -> Awaitable[proofs.Leaf | None]:
+        """An event's leaf in the log's Merkle tree: its index and hash."""
+        return self._load("leaves", self._leaves, position)
+
+    async def _leaves(self, keys: list[int]) -> list[proofs.Leaf | None]:
+        found = await self.reads.run(lambda conn: proofs.leaves(conn, self.events_table, keys))
+        return [found.get(position) for position in keys]

@@ -12,76 +12,35 @@ from prometheus_client import Counter
 from strawberry.types import Info
 
 from api.auth import require_writer
-from api.errors import Unavailable
+from api.errors import BadInput, Unavailable
 from api.graphql import inputs
 from api.graphql.context import ctx
-from api.graphql.types.events import Event
-from api.graphql.types.indicators import (
-    Indicator,
-    RecordIndicatorValueInput,
-    RetractIndicatorValueInput,
-    find_indicator,
+from api.graphql.payloads import (
+    OrgUnitPayload,
+    RecordBudgetLinePayload,
+    RecordIndicatorValuePayload,
+    RecordStaffingPayload,
+    RecordTaskPayload,
+    RegisterOrgUnitPayload,
+    RetractFactPayload,
 )
-from api.graphql.types.records import BudgetLine, Staffing, Task
-from api.graphql.types.units import OrgUnit
+from api.graphql.types.events import Event
+from api.graphql.types.ingest import IngestReportPayload
+from api.graphql.types.staffing import Staffing
+from api.graphql.types.units import BudgetLine, Indicator, OrgUnit, Task
 from api.graphql.types.webhooks import WebhookMutation
+from api.ingest import review_report
 from domain.commands import Command
 from domain.errors import NotFound
 from domain.provenance import Provenance
 from ledger.application import Outcome
+from ledger.importing.checks import CheckError
 from projections.read import queries
+from projections.read.holdings import holdings
+from projections.views import EventView
+from reports.holdings import Holdings
 
 COMMANDS = Counter("govledger_commands", "Commands carried out", ["command", "outcome"])
-
-
-@strawberry.interface(description="What every mutation answers besides its subject.")
-class MutationPayload:
-    events: list[Event] = strawberry.field(
-        description="The events this mutation recorded, in log order; empty when an idempotency key replayed an earlier result."
-    )
-    version: int = strawberry.field(
-        description="The subject's version after the mutation, for expectedVersion."
-    )
-
-
-@strawberry.type
-class RegisterOrgUnitPayload(MutationPayload):
-    org_unit: OrgUnit
-
-
-@strawberry.type
-class OrgUnitPayload(MutationPayload):
-    org_unit: OrgUnit
-
-
-@strawberry.type
-class RecordStaffingPayload(MutationPayload):
-    staffing: Staffing = strawberry.field(
-        description="The unit's own figures (without descendants) as of the recorded reference date."
-    )
-    org_unit: OrgUnit
-
-
-@strawberry.type
-class RecordBudgetLinePayload(MutationPayload):
-    budget_line: BudgetLine
-
-
-@strawberry.type
-class RecordTaskPayload(MutationPayload):
-    task: Task
-
-
-@strawberry.type
-class RecordIndicatorValuePayload(MutationPayload):
-    indicator: Indicator | None = strawberry.field(
-        description="The indicator as of the value's reference date; null when, after a retraction, it has no value in force then."
-    )
-
-
-@strawberry.type
-class RetractFactPayload(MutationPayload):
-    subject_id: strawberry.ID
 
 
 class MutationInput(Protocol):
@@ -111,7 +70,6 @@ async def carry_out(info: Info, input: MutationInput) -> Done:
     principal = require_writer(context.principal)
     provenance = Provenance(principal.name, input.reason, input.source)
     command, key = input.command(), input.idempotency_key
-    freshness = context.services.freshness
     name = type(command).__name__
     try:
         outcome = await context.services.write(command, provenance, key)
@@ -119,17 +77,24 @@ async def carry_out(info: Info, input: MutationInput) -> Done:
         COMMANDS.labels(name, "unavailable" if isinstance(error, Unavailable) else "refused").inc()
         raise
     COMMANDS.labels(name, "replayed" if outcome.replayed else "recorded").inc()
-    positions = list(outcome.notification_ids)
+    views = await wait_for_read_model(info, list(outcome.notification_ids))
+    return Done(command, outcome, [Event(view=v) for v in views], await context.after_write())
+
+
+async def wait_for_read_model(info: Info, positions: list[int]) -> list[EventView]:
+    """Wait until the read model holds the events at these log positions and its safe time has
+    reached their recording; the events as it holds them."""
+    context = ctx(info)
+    freshness = context.services.freshness
     if positions and not await freshness.wait_for(max(positions)):
         raise Unavailable(
             f"recorded at log position {max(positions)}, but the read model has not caught up; "
             "query again shortly"
         )
-    async with context.pool.acquire() as conn:
-        views = await queries.events_at(conn, positions)
+    views = await context.reads.run(lambda conn: queries.events_at(conn, positions))
     if views and not await freshness.wait_for_time(max(v.recorded_at for v in views)):
         raise Unavailable("recorded, but the read model's safe time lags; query again shortly")
-    return Done(command, outcome, [Event(view=v) for v in views], await context.after_write())
+    return views
 
 
 async def unit_changed(info: Info, input: MutationInput, on: date) -> OrgUnitPayload:
@@ -142,10 +107,39 @@ async def indicator_changed(
     info: Info, input: MutationInput, on: date
 ) -> RecordIndicatorValuePayload:
     done = await carry_out(info, input)
-    found = await find_indicator(info, done.outcome.subject_id, on, done.known_at)
+    found = await Indicator.find(info, done.outcome.subject_id, on, done.known_at)
     return RecordIndicatorValuePayload(
         indicator=found, events=done.events, version=done.outcome.version
     )
+
+
+async def ingested(info: Info, input: inputs.IngestReportInput) -> IngestReportPayload:
+    """A report reviewed (api/ingest.py) as the principal, against what the read model holds at
+    S; after an apply that recorded events, answered once the read model holds them."""
+    context = ctx(info)
+    principal = require_writer(context.principal)
+    input.check(context.services.ledger.limits)
+    known_at = await context.known_at(None)
+
+    async def read_holdings(dates: list[date], names: list[str]) -> Holdings:
+        return await context.reads.run(lambda conn: holdings(conn, dates, known_at, names))
+
+    try:
+        review = await review_report(
+            input.text,
+            input.file,
+            ledger=context.services.ledger,
+            read_holdings=read_holdings,
+            unit=input.unit,
+            apply=input.apply,
+            actor=principal.name,
+        )
+    except CheckError as error:
+        raise BadInput(f"the report was read, but its draft cannot be recorded: {error}") from None
+    if review.position is None:
+        return IngestReportPayload.of(review)
+    await wait_for_read_model(info, [review.position])
+    return IngestReportPayload.of(review, await context.after_write())
 
 
 @strawberry.type
@@ -190,16 +184,13 @@ class Mutation(WebhookMutation):
         self, info: Info, input: inputs.RecordBudgetLineInput
     ) -> RecordBudgetLinePayload:
         done = await carry_out(info, input)
-        command = done.command
-        async with ctx(info).pool.acquire() as conn:
-            view = await queries.budget_line(
-                conn, done.outcome.subject_id, command.reference_date, done.known_at
-            )
+        line_id, day, known_at = done.outcome.subject_id, done.command.reference_date, done.known_at
+        view = await ctx(info).reads.run(
+            lambda conn: queries.budget_line(conn, line_id, day, known_at)
+        )
         if view is None:
-            raise NotFound(
-                f"lineId: {done.outcome.subject_id} has no figure on {command.reference_date}"
-            )
-        line = BudgetLine(view=view, as_of=command.reference_date, known_at=done.known_at)
+            raise NotFound(f"lineId: {line_id} has no figure on {day}")
+        line = BudgetLine(view=view, as_of=day, known_at=known_at)
         return RecordBudgetLinePayload(
             budget_line=line, events=done.events, version=done.outcome.version
         )
@@ -209,19 +200,13 @@ class Mutation(WebhookMutation):
     )
     async def record_task(self, info: Info, input: inputs.RecordTaskInput) -> RecordTaskPayload:
         done = await carry_out(info, input)
-        command = done.command
-        async with ctx(info).pool.acquire() as conn:
-            found = await queries.tasks(
-                conn,
-                as_of=command.valid_from,
-                known_at=done.known_at,
-                task_id=done.outcome.subject_id,
-            )
+        task_id, day, known_at = done.outcome.subject_id, done.command.valid_from, done.known_at
+        found = await ctx(info).reads.run(
+            lambda conn: queries.tasks(conn, as_of=day, known_at=known_at, task_id=task_id)
+        )
         if not found:
-            raise NotFound(
-                f"taskId: {done.outcome.subject_id} has no state on {command.valid_from}"
-            )
-        task = Task(view=found[0], as_of=command.valid_from, known_at=done.known_at)
+            raise NotFound(f"taskId: {task_id} has no state on {day}")
+        task = Task(view=found[0], as_of=day, known_at=known_at)
         return RecordTaskPayload(task=task, events=done.events, version=done.outcome.version)
 
     @strawberry.mutation(
@@ -252,7 +237,7 @@ class Mutation(WebhookMutation):
         description="One value of an indicator (period, kind) at one reference date; again for the same date is a correction. Creates the indicator when indicatorId is null."
     )
     async def record_indicator_value(
-        self, info: Info, input: RecordIndicatorValueInput
+        self, info: Info, input: inputs.RecordIndicatorValueInput
     ) -> RecordIndicatorValuePayload:
         return await indicator_changed(info, input, input.reference_date)
 
@@ -260,6 +245,14 @@ class Mutation(WebhookMutation):
         description="Take back one value of an indicator recorded under the wrong period, kind or date (with a reason)."
     )
     async def retract_indicator_value(
-        self, info: Info, input: RetractIndicatorValueInput
+        self, info: Info, input: inputs.RetractIndicatorValueInput
     ) -> RecordIndicatorValuePayload:
         return await indicator_changed(info, input, input.reference_date)
+
+    @strawberry.mutation(
+        description="Review a work report's text against the ledger as it is now: the tables read, every printed total checked, and each fact new, a correction (old -> new, per cell) or unchanged; with apply, record its change set (all or nothing) and answer once the read model holds it. A report that cannot be read whole answers ok: false with its problems and records nothing. Editors and admins."
+    )
+    async def ingest_report(
+        self, info: Info, input: inputs.IngestReportInput
+    ) -> IngestReportPayload:
+        return await ingested(info, input)

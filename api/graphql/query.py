@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -12,14 +13,15 @@ from strawberry.types import Info
 from api.graphql import cursors
 from api.graphql.context import ctx
 from api.graphql.ids import parse_id
+from api.graphql.types import proofs
 from api.graphql.types.audit import AuditQuery
 from api.graphql.types.events import EventConnection, EventFilter
-from api.graphql.types.indicators import Indicator, find_indicator
-from api.graphql.types.units import OrgUnit
+from api.graphql.types.learned import LEARNED, Asked, RecordingConnection, checked, recordings
+from api.graphql.types.units import Indicator, OrgUnit
 from api.graphql.types.webhooks import WebhookQuery
 from domain.text import DEFAULT_LIMITS, checked_texts
-from projections.read import queries, staffing, units
-from projections.views import roll_up_staffing
+from projections.read import queries, units
+from projections.read.read_ahead import unit_with_own_staffing
 
 
 def filter_args(filter: EventFilter | None) -> dict[str, object]:
@@ -33,6 +35,7 @@ def filter_args(filter: EventFilter | None) -> dict[str, object]:
         "subject_ids": [parse_id(i, "subjectIds") for i in filter.subject_ids]
         if filter.subject_ids is not None
         else None,
+        **filter.window(),
     }
 
 
@@ -55,28 +58,54 @@ async def unit_with_staffing(
     """Read ahead: the unit and its own table in one statement, the table handed to the
     staffing loader, so that the staffing field below costs no query of its own."""
     context = ctx(info)
-    async with context.pool.acquire() as conn:
-        view, table = await staffing.unit_and_table(
-            conn, unit_id, as_of, known_at, context.services.labels
-        )
-    if view is None:
+    labels = context.services.labels
+    found = await context.reads.run(
+        lambda conn: unit_with_own_staffing(conn, unit_id, as_of, known_at, labels)
+    )
+    if found is None:
         return None
-    rolled = roll_up_staffing([table] if table else [])
-    context.loaders.prime_staffing(as_of, known_at, (unit_id,), rolled)
+    view, own = found
+    context.loaders.prime_staffing(as_of, known_at, (unit_id,), own)
     return OrgUnit.of(view, as_of, known_at)
 
 
 @strawberry.type
 class Query(AuditQuery, WebhookQuery):
-    @strawberry.field(description="Organisational units in force at asOf, as recorded by knownAt.")
+    @strawberry.field(
+        description="Organisational units in force at asOf, as recorded by knownAt: each root, then its descendants depth-first; roots and siblings by name, then id. With root, that unit's tree alone (one government's), the unit first; empty when it is not in force."
+    )
     async def org_units(
+        self,
+        info: Info,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        root_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(name="root", description="A unit: list its tree alone."),
+        ] = None,
+    ) -> list[OrgUnit]:
+        context = ctx(info)
+        moment, day = await context.known_at(known_at), context.as_of(as_of)
+        if root_id is None:
+            tree = await context.reads.run(lambda conn: units.every_unit(conn, day, moment))
+            return [OrgUnit.of(unit, day, moment) for unit in tree.in_order()]
+        root = parse_id(root_id, "root")
+        found = await context.reads.run(lambda conn: units.subtrees(conn, [root], day, moment))
+        tree = found[root]
+        return [
+            OrgUnit.of(tree.units[i], day, moment) for i in tree.subtree(root) if i in tree.units
+        ]
+
+    @strawberry.field(
+        description="The governments in force at asOf, as recorded by knownAt: the roots of the organisation tree (a city, a province, a district), by name, then id. orgUnits(root:) lists one government's tree."
+    )
+    async def governments(
         self, info: Info, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[OrgUnit]:
         context = ctx(info)
         moment, day = await context.known_at(known_at), context.as_of(as_of)
-        async with context.pool.acquire() as conn:
-            tree = await units.every_unit(conn, day, moment)
-        return [OrgUnit.of(unit, day, moment) for unit in tree.in_order()]
+        found = await context.reads.run(lambda conn: units.roots(conn, day, moment))
+        return [OrgUnit.of(unit, day, moment) for unit in found]
 
     @strawberry.field
     async def org_unit(
@@ -93,8 +122,7 @@ class Query(AuditQuery, WebhookQuery):
             return None
         if own_staffing_selected(info):
             return await unit_with_staffing(info, unit_id, day, moment)
-        async with context.pool.acquire() as conn:
-            found = await units.units(conn, [unit_id], day, moment)
+        found = await context.reads.run(lambda conn: units.units(conn, [unit_id], day, moment))
         return OrgUnit.of(found[unit_id], day, moment) if unit_id in found else None
 
     @strawberry.field(
@@ -108,7 +136,7 @@ class Query(AuditQuery, WebhookQuery):
         known_at: datetime | None = None,
     ) -> Indicator | None:
         moment = await ctx(info).known_at(known_at)
-        return await find_indicator(info, id, ctx(info).as_of(as_of), moment)
+        return await Indicator.find(info, id, ctx(info).as_of(as_of), moment)
 
     @strawberry.field(
         description="The global event log in recorded order: the auditors' and integrations' view."
@@ -123,6 +151,46 @@ class Query(AuditQuery, WebhookQuery):
         start, size = cursors.decode(after), cursors.page_size(first)
         args = filter_args(filter)
         ctx(info).current()
-        async with ctx(info).pool.acquire() as conn:
-            page = await queries.events(conn, after=start, first=size, **args)  # type: ignore[arg-type]
+        page = await ctx(info).reads.run(
+            lambda conn: queries.events(conn, after=start, first=size, **args)  # type: ignore[arg-type]
+        )
         return EventConnection.of(page, start)
+
+    @strawberry.field(
+        description="The log's Merkle tree now (RFC 9162) and its checkpoint signed by the log's key (docs/proofs.md). Keep the note: inclusionProof and consistencyProof are checked against it."
+    )
+    async def ledger_checkpoint(self, info: Info) -> proofs.LedgerCheckpoint | None:
+        return await proofs.ledger_checkpoint(info)
+
+    @strawberry.field(
+        description="The inclusion proof of leaf leafIndex (Event.leafIndex) in the tree of treeSize leaves (default: the tree now, ledgerCheckpoint's size; give the size of the checkpoint you hold). Read from stored nodes in O(log n). BAD_USER_INPUT, with extensions.field, for a leaf not below treeSize or a size past the tree."
+    )
+    async def inclusion_proof(
+        self, info: Info, leaf_index: int, tree_size: int | None = None
+    ) -> proofs.InclusionProof | None:
+        return await proofs.inclusion_proof(info, leaf_index, tree_size)
+
+    @strawberry.field(
+        description="The consistency proof from the tree of fromSize leaves to the tree of toSize leaves (default: the tree now): that the older is a prefix of the newer. Read from stored nodes in O(log n). BAD_USER_INPUT, with extensions.field, for a fromSize above toSize or a size past the tree."
+    )
+    async def consistency_proof(
+        self, info: Info, from_size: int, to_size: int | None = None
+    ) -> proofs.ConsistencyProof | None:
+        return await proofs.consistency_proof(info, from_size, to_size)
+
+    @strawberry.field(description=LEARNED)
+    async def learned(
+        self,
+        info: Info,
+        after: datetime,
+        until: datetime | None = None,
+        valid_from: date | None = None,
+        valid_to: date | None = None,
+        filter: EventFilter | None = None,
+        first: int | None = None,
+        cursor: str | None = None,
+    ) -> RecordingConnection:
+        asked = Asked(after, until, valid_from, valid_to, first, cursor)
+        checked(asked)
+        moment = await ctx(info).known_at(until)
+        return await recordings(info, asked, moment, filter_args(filter))

@@ -1,13 +1,13 @@
 """Health probes. /healthz is liveness: 200 while the process answers. /readyz is readiness:
 200 when the database answers within PROBE_SECONDS, the projector is not halted at an event,
-and the read model lags the log by at most GOVLEDGER_READY_MAX_LAG events; otherwise 503 with
-the reasons. Each process reads the projector's state from rm_meta, so a worker without a
-projector of its own answers as truly as the process that runs it."""
+and the read model lags the log by at most GOVLEDGER_READY_MAX_LAG events (the services'
+settings); otherwise 503 with the reasons. Each process reads the projector's state from
+rm_meta, so a worker without a projector of its own answers as truly as the process that runs
+it."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,8 +19,6 @@ from api.graphql.context import Services
 from projections.halt import Halt
 from projections.schema import PROJECTION_NAME
 
-READY_MAX_LAG = "GOVLEDGER_READY_MAX_LAG"
-DEFAULT_MAX_LAG = 1000
 PROBE_SECONDS = 2.0
 STATE = """
 SELECT m.position, m.halted_at, m.halted_type, m.halted_error, m.halted_since,
@@ -36,13 +34,14 @@ async def live(_: Request) -> Response:
 def readiness(
     services: dict[str, Services], max_lag: int | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The /readyz endpoint over the process's services (there once the app has started)."""
-    bound = max_lag if max_lag is not None else int(os.environ.get(READY_MAX_LAG, DEFAULT_MAX_LAG))
+    """The /readyz endpoint over the process's services (there once the app has started);
+    max_lag: the bound on the lag, the services' setting without it."""
 
     async def ready(_: Request) -> Response:
         current = services.get("current")
         if current is None:
             return unavailable(["the server is starting"])
+        bound = current.settings.ready_max_lag if max_lag is None else max_lag
         try:
             state = await asyncio.wait_for(read_state(current), PROBE_SECONDS)
         except TimeoutError:

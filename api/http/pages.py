@@ -1,6 +1,7 @@
-"""The pages for people: the time-travel explorer at / and GraphiQL at /graphiql (and /graphql
-in a browser), with their scripts and styles served from api/static. Nothing loads from another
-host: the pages' Content-Security-Policy allows this origin only."""
+"""The pages for people: the time-travel explorer at /, its report ingest at /ingest, and
+GraphiQL at /graphiql (and /graphql in a browser), with their scripts and styles served from
+api/http/static. Nothing loads from another host: the pages' Content-Security-Policy allows this
+origin only."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ HEADERS = {"Content-Security-Policy": POLICY, "Cache-Control": "no-cache"}
 
 
 class Assets(StaticFiles):
-    """api/static, revalidated on each use (by ETag), so that an upgrade shows at once."""
+    """api/http/static, revalidated on each use (by ETag), so that an upgrade shows at once."""
 
     def file_response(self, *args: object, **kwargs: object) -> Response:
         response = super().file_response(*args, **kwargs)  # type: ignore[arg-type]
@@ -47,6 +48,10 @@ async def explorer(_: Request) -> Response:
     return page("index.html")
 
 
+async def ingest(_: Request) -> Response:
+    return page("ingest.html")
+
+
 async def graphiql(_: Request) -> Response:
     return page("graphiql/index.html")
 
@@ -59,6 +64,7 @@ async def serve_graphiql(scope: Scope, receive: Receive, send: Send) -> None:
 def routes() -> list[BaseRoute]:
     return [
         Route("/", explorer, methods=["GET", "HEAD"]),
+        Route("/ingest", ingest, methods=["GET", "HEAD"]),
         Route("/graphiql", graphiql, methods=["GET", "HEAD"]),
         Mount("/static", Assets(directory=STATIC), name="static"),
     ]

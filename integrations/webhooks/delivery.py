@@ -1,37 +1,30 @@
 """The webhook deliverer: one per database, elected by an advisory lock (the other processes'
 deliverers stand by and take over when its session ends). For each webhook it reads the next
-page of matching events through the API itself (the `events` query, so that a body is the event
-as the API shows it, with every field Event has), POSTs them one at a time in log order, signed
-(api/webhooks.py), and stores the new position in the statement that marks each delivery. A
-receiver that fails or times out is retried with exponential backoff, and the webhook waits on
-that event: nothing after it is sent first."""
+page of matching events with the reader the composition root hands it (api/runtime.py: the API's
+`events` query, so that a body is the event as the API shows it, with every field Event has),
+POSTs them one at a time in log order, signed (signing.py), and stores the new position in the
+statement that marks each delivery. A receiver that fails or times out is retried with
+exponential backoff, and the webhook waits on that event: nothing after it is sent first."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
-import orjson
-from graphql import (
-    GraphQLObjectType,
-    Undefined,
-    get_named_type,
-    is_leaf_type,
-    is_non_null_type,
-)
 from prometheus_client import Counter, Gauge
 
-from api.graphql import cursors
-from api.graphql.context import Context, Services
+from integrations.webhooks import signing
 from integrations.webhooks import store as webhooks
-from integrations.webhooks.store import Backoff, Webhook
+from integrations.webhooks.store import Webhook
+from ledger.settings import WebhookSettings
+from projections.freshness import Freshness
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x60F1ED6F
@@ -50,65 +43,48 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
-    backoff: Backoff
-    timeout: float = 10.0
-    poll_seconds: float = 1.0
-    standby_seconds: float = 2.0
+class Rendered:
+    """One event as its body is POSTed, with its log position and cursor."""
 
-    @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            Backoff.from_env(),
-            float(os.environ.get("GOVLEDGER_WEBHOOK_TIMEOUT_SECONDS", "10")),
-            float(os.environ.get("GOVLEDGER_WEBHOOK_POLL_SECONDS", "1")),
-            float(os.environ.get("GOVLEDGER_WEBHOOK_STANDBY_SECONDS", "2")),
-        )
+    position: int
+    cursor: str
+    body: bytes
 
 
-def selection(kind: GraphQLObjectType, path: tuple[str, ...]) -> str:
-    """Every field of kind that needs no argument, objects expanded (not back into a type on
-    the path, at most three levels down)."""
-    parts = []
-    for name, field in kind.fields.items():
-        if any(
-            is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()
-        ):
-            continue
-        named = get_named_type(field.type)
-        if is_leaf_type(named):
-            parts.append(name)
-        elif isinstance(named, GraphQLObjectType) and named.name not in path and len(path) < 3:
-            inner = selection(named, (*path, named.name))
-            if inner:
-                parts.append(f"{name} {inner}")
-    return "{ " + " ".join(parts) + " }" if parts else ""
+@dataclass(frozen=True)
+class Page:
+    events: list[Rendered]
+    more: bool
+    """More events match after the page."""
 
 
-def events_document() -> str:
-    from api.graphql.schema import schema
+ReadEvents = Callable[[Webhook, int], Awaitable[Page]]
+"""Up to n events after the webhook's position that match its filters, in log order, rendered;
+DeliveryFailed when they cannot be read."""
 
-    event = schema._schema.get_type("Event")
-    assert isinstance(event, GraphQLObjectType)
-    return (
-        "query Webhook($after: String, $first: Int, $filter: EventFilter) {"
-        " events(after: $after, first: $first, filter: $filter) {"
-        f" edges {{ cursor node {selection(event, ('Event',))} }} pageInfo {{ hasNextPage }} }} }}"
-    )
+
+def backoff(settings: WebhookSettings, failures: int) -> float:
+    """The wait after the n-th failure in a row: the first wait, doubling, at most the longest."""
+    first, longest = settings.backoff, settings.backoff_max
+    return float(min(longest, first * 2 ** max(0, min(failures - 1, 40))))
 
 
 class Deliverer:
     def __init__(
-        self, services: Services, connect: dict[str, Any], settings: Settings | None = None
+        self,
+        read_events: ReadEvents,
+        freshness: Freshness,
+        connect: dict[str, Any],
+        settings: WebhookSettings,
     ) -> None:
-        self.services = services
+        self.read_events = read_events
+        self.freshness = freshness
         self.connect_kwargs = connect
-        self.settings = settings or Settings.from_env()
+        self.settings = settings
         self.active = False
         """This process holds the lock and delivers."""
         self._task: asyncio.Task[None] | None = None
         self._conn_lock = asyncio.Lock()
-        self._document: str | None = None
         self._reported: set[str] = set()
         self._stopping = asyncio.Event()
 
@@ -134,7 +110,6 @@ class Deliverer:
             try:
                 conn = await asyncpg.connect(**self.connect_kwargs, timeout=5)
                 try:
-                    await webhooks.ensure_table(conn)
                     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
                         self.active = True
                         await self._serve(conn)
@@ -143,13 +118,13 @@ class Deliverer:
                     conn.terminate()  # ends the session, and with it the lock
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.info("webhook deliverer: %s; trying again", error)
-            await self._pause(self.settings.standby_seconds)
+            await self._pause(self.settings.standby)
 
     async def _pause(self, seconds: float, *, seen: int | None = None) -> None:
         """Sleep for seconds, or until a stop, or (with seen) the read model moves past it."""
         waits: list[asyncio.Future[bool]] = [asyncio.ensure_future(self._stopping.wait())]
-        if seen is not None and self.services.freshness.halted_at is None:
-            waits.append(asyncio.ensure_future(self.services.freshness.wait_for(seen + 1)))
+        if seen is not None and self.freshness.halted_at is None:
+            waits.append(asyncio.ensure_future(self.freshness.wait_for(seen + 1)))
         try:
             await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -161,7 +136,7 @@ class Deliverer:
             timeout=self.settings.timeout, follow_redirects=False
         ) as client:
             while not self._stopping.is_set():
-                seen = self.services.freshness.position
+                seen = self.freshness.position
                 async with self._conn_lock:
                     hooks = await webhooks.listed(conn)
                 now = datetime.now(UTC)
@@ -173,7 +148,7 @@ class Deliverer:
 
     async def _wait(self, hooks: list[Webhook], seen: int) -> None:
         """Until the read model moves past seen, a retry is due, or the poll interval ends."""
-        timeout = self.settings.poll_seconds
+        timeout = self.settings.poll
         now = datetime.now(UTC)
         for hook in hooks:
             if hook.next_attempt_at is not None:
@@ -191,76 +166,41 @@ class Deliverer:
             return False
         position, attempt = hook.position, hook.attempts + 1
         try:
-            page, more = await self._page(hook)
-            for at, cursor, body in page:
+            page = await self.read_events(hook, PAGE)
+            for event in page.events:
                 if self._stopping.is_set():
                     return False
-                await self._post(client, hook, secret, cursor, body, attempt)
+                await self._post(client, hook, secret, event, attempt)
                 attempt = 1
                 DELIVERED.labels(hook.name).inc()
                 async with self._conn_lock:
-                    if not await webhooks.advance(conn, hook.id, position, at, 1):
+                    if not await webhooks.advance(conn, hook.id, position, event.position, 1):
                         return False  # replayed meanwhile: start again from there
-                position = at
+                position = event.position
                 gauge(hook.name, position, head)
         except DeliveryFailed as error:
             FAILURES.labels(hook.name).inc()
-            delay = self.settings.backoff.delay(attempt)  # failures in a row
+            delay = backoff(self.settings, attempt)  # failures in a row
             async with self._conn_lock:
                 await webhooks.failed(conn, hook.id, position, str(error), delay)
             return False
-        if not more and head > position:  # nothing else matched up to head: skip past it
+        if not page.more and head > position:  # nothing else matched up to head: skip past it
             async with self._conn_lock:
                 if await webhooks.advance(conn, hook.id, position, head, 0):
                     gauge(hook.name, head, head)
-        return more
-
-    async def _page(self, hook: Webhook) -> tuple[list[tuple[int, str, bytes]], bool]:
-        """The next matching events after the webhook's position: (position, cursor, body)."""
-        from api.graphql.schema import schema
-
-        self._document = self._document or events_document()
-        variables = {
-            "after": cursors.encode(hook.position),
-            "first": PAGE,
-            "filter": {
-                "types": hook.types,
-                "orgUnitIds": [str(u) for u in hook.org_unit_ids]
-                if hook.org_unit_ids is not None
-                else None,
-            },
-        }
-        result = await schema.execute(
-            self._document, variable_values=variables, context_value=Context(self.services)
-        )
-        if result.errors or result.data is None:
-            problem = result.errors[0].message if result.errors else "no data"
-            raise DeliveryFailed(f"reading the events failed: {problem}")
-        events = result.data["events"]
-        page = [
-            (cursors.decode(e["cursor"]), e["cursor"], orjson.dumps(e["node"]))
-            for e in events["edges"]
-        ]
-        return page, bool(events["pageInfo"]["hasNextPage"])
+        return page.more
 
     async def _post(
         self,
         client: httpx.AsyncClient,
         hook: Webhook,
         secret: str,
-        cursor: str,
-        body: bytes,
+        event: Rendered,
         attempt: int,
     ) -> None:
-        headers = {
-            "Content-Type": "application/json",
-            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, body),
-            webhooks.CURSOR_HEADER: cursor,
-            webhooks.WEBHOOK_HEADER: hook.name,
-            webhooks.ATTEMPT_HEADER: str(attempt),
-        }
+        headers = signing.headers(secret, event.body, event.cursor, hook.name, attempt)
         try:
-            response = await client.post(hook.url, content=body, headers=headers)
+            response = await client.post(hook.url, content=event.body, headers=headers)
         except httpx.TimeoutException:
             raise DeliveryFailed(f"no answer within {self.settings.timeout:g} s") from None
         except httpx.HTTPError as error:

@@ -1,5 +1,6 @@
-"""Webhooks: where they are stored, how a delivery is signed, and how long a failing receiver
-waits before the next attempt (docs/webhooks.md). The deliverer is api/webhook_delivery.py.
+"""Webhooks: where they are stored (docs/webhooks.md). The admin's operations (GraphQL, CLI) go
+through a WebhookStore over a pool; the deliverer (delivery.py) marks its deliveries on the
+session that holds its lock, with the functions below. Signing is signing.py.
 
 A webhook's position is the log position up to which it has been served: every matching event
 at or before it was delivered (or did not match). It moves only forward in the statement that
@@ -8,14 +9,9 @@ wins over a delivery in flight."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
@@ -24,10 +20,6 @@ import asyncpg
 from projections.read.queries import Conn
 from projections.schema import PROJECTION_NAME
 
-SIGNATURE_HEADER = "X-Govledger-Signature"
-CURSOR_HEADER = "X-Govledger-Event-Cursor"
-WEBHOOK_HEADER = "X-Govledger-Webhook"
-ATTEMPT_HEADER = "X-Govledger-Delivery-Attempt"
 MAX_NAME_CHARS = 200
 MAX_URL_CHARS = 2000
 
@@ -100,41 +92,6 @@ class Webhook:
         return max(0, self.head - self.position)
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """How long to wait after the n-th failure in a row: first, doubling, at most longest."""
-
-    first: float = 1.0
-    longest: float = 300.0
-
-    @classmethod
-    def from_env(cls) -> Backoff:
-        return cls(
-            float(os.environ.get("GOVLEDGER_WEBHOOK_BACKOFF_SECONDS", "1")),
-            float(os.environ.get("GOVLEDGER_WEBHOOK_BACKOFF_MAX_SECONDS", "300")),
-        )
-
-    def delay(self, failures: int) -> float:
-        return float(min(self.longest, self.first * 2 ** max(0, min(failures - 1, 40))))
-
-
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The signature header's value: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
-    moment = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{moment}.".encode() + body, hashlib.sha256)
-    return f"t={moment},v1={digest.hexdigest()}"
-
-
-def verify(secret: str, body: bytes, header: str, tolerance: float = 300) -> bool:
-    """What a receiver does (docs/webhooks.md): recompute and compare, reject stale stamps."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    stamp = parts.get("t", "")
-    if not stamp.isdigit() or abs(time.time() - int(stamp)) > tolerance:
-        return False
-    expected = sign(secret, body, int(stamp)).partition(",v1=")[2]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
-
-
 def check_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned or len(cleaned) > MAX_NAME_CHARS or not cleaned.isprintable():
@@ -150,6 +107,7 @@ def check_url(url: str) -> str:
 
 
 async def ensure_table(conn: Conn) -> None:
+    """Create the table if it is not there: once, when a process or a command starts."""
     await conn.execute(WEBHOOKS_DDL)
 
 
@@ -164,7 +122,7 @@ async def projected_head(conn: Conn) -> int:
     return int(head or 0)
 
 
-async def add(
+async def insert(
     conn: Conn,
     *,
     name: str,
@@ -199,6 +157,13 @@ async def listed(conn: Conn, name: str | None = None) -> list[Webhook]:
     return [Webhook(**dict(row), head=head) for row in rows]
 
 
+async def one(conn: Conn, name: str) -> Webhook:
+    found = await listed(conn, name.strip())
+    if not found:
+        raise unknown(name)
+    return found[0]
+
+
 async def secret_of(conn: Conn, webhook_id: UUID) -> str | None:
     found: str | None = await conn.fetchval(
         f"SELECT secret FROM webhooks WHERE id = $1 AND {LIVE}", webhook_id
@@ -206,7 +171,7 @@ async def secret_of(conn: Conn, webhook_id: UUID) -> str | None:
     return found
 
 
-async def remove(conn: Conn, name: str) -> None:
+async def mark_removed(conn: Conn, name: str) -> None:
     done = await conn.execute(
         f"UPDATE webhooks SET removed_at = now() WHERE name = $1 AND {LIVE}", name.strip()
     )
@@ -214,7 +179,7 @@ async def remove(conn: Conn, name: str) -> None:
         raise unknown(name)
 
 
-async def replay(conn: Conn, name: str, position: int) -> None:
+async def rewind(conn: Conn, name: str, position: int) -> None:
     """Deliver again from the event at position (inclusive), at once."""
     done = await conn.execute(
         "UPDATE webhooks SET position = $2, attempts = 0, next_attempt_at = NULL "
@@ -255,18 +220,45 @@ async def failed(conn: Conn, webhook_id: UUID, old: int, error: str, delay: floa
     )
 
 
-def row_summary(webhook: Webhook) -> dict[str, Any]:
-    """What `webhook list` prints: never the secret."""
-    return {
-        "name": webhook.name,
-        "url": webhook.url,
-        "types": ",".join(webhook.types or []) or "*",
-        "org units": ",".join(str(u) for u in webhook.org_unit_ids or []) or "*",
-        "position": str(webhook.position),
-        "lag": str(webhook.lag),
-        "last error": webhook.last_error or "",
-    }
-
-
 def unknown(name: str) -> UnknownWebhook:
     return UnknownWebhook(f"no webhook is named {name.strip()!r} (govledger webhook list)", "name")
+
+
+class WebhookStore:
+    """The admin's operations (GraphQL and the CLI), each one call on a pooled connection of the
+    primary; the errors are WebhookErrors."""
+
+    def __init__(self, pool: asyncpg.Pool, events_table: str) -> None:
+        self.pool = pool
+        self.events_table = events_table
+
+    async def add(
+        self,
+        *,
+        name: str,
+        url: str,
+        types: list[str] | None,
+        org_unit_ids: list[UUID] | None,
+    ) -> tuple[Webhook, str]:
+        """A webhook for the events recorded from now on (after the log's head), and its
+        secret, shown only now."""
+        async with self.pool.acquire() as conn:
+            start = await log_head(conn, self.events_table)
+            secret = await insert(
+                conn, name=name, url=url, types=types, org_unit_ids=org_unit_ids, start=start
+            )
+            return await one(conn, name), secret
+
+    async def listed(self, name: str | None = None) -> list[Webhook]:
+        async with self.pool.acquire() as conn:
+            return await listed(conn, name)
+
+    async def remove(self, name: str) -> None:
+        async with self.pool.acquire() as conn:
+            await mark_removed(conn, name)
+
+    async def replay(self, name: str, position: int) -> Webhook:
+        """Deliver again from the event at position (inclusive), at once."""
+        async with self.pool.acquire() as conn:
+            await rewind(conn, name, position)
+            return await one(conn, name)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-FactKey = tuple[str, UUID, Any]
-"""(kind, subject id, valid date): one fact, whose versions follow each other in
-transaction time."""
+
+class FactKey(NamedTuple):
+    """One fact, whose versions follow each other in transaction time."""
+
+    kind: str
+    subject_id: UUID
+    valid_from: date
 
 
 @dataclass
@@ -25,7 +29,7 @@ class Subject:
 class FactRow:
     kind: str
     subject_id: UUID
-    valid_from: Any
+    valid_from: date
     owner_id: UUID
     value: dict[str, Any]
     recorded_from: datetime
@@ -34,7 +38,7 @@ class FactRow:
 
     @property
     def key(self) -> FactKey:
-        return (self.kind, self.subject_id, self.valid_from)
+        return FactKey(self.kind, self.subject_id, self.valid_from)
 
 
 @dataclass(frozen=True)

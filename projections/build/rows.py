@@ -9,8 +9,9 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.domain import Aggregate
+from psycopg.rows import args_row
 
-from projections import facts as changes
+from projections import facts
 from projections.build.batch import Batch, EventRow, FactKey, FactRow, Subject
 from projections.build.tree import ParentLink, ParentTimelines
 
@@ -28,23 +29,8 @@ class RowBuilder:
 
     def reload(self, conn: psycopg.Connection[Any]) -> None:
         self.subjects.clear()
-        self.tree = ParentTimelines()
-        self.believed = {
-            (kind, subject, valid_from)
-            for kind, subject, valid_from in conn.execute(
-                "SELECT kind, subject_id, valid_from FROM rm_facts WHERE recorded_to IS NULL "
-                "UNION ALL SELECT 'staffing', unit_id, valid_from FROM rm_staffing "
-                "WHERE recorded_to IS NULL"
-            ).fetchall()
-        }
-        rows = conn.execute(
-            "SELECT subject_id, valid_from, parent_id, recorded_from, recorded_to "
-            "FROM rm_facts WHERE kind = 'org.parent' ORDER BY position"
-        ).fetchall()
-        for unit, valid_from, parent, recorded_from, recorded_to in rows:
-            link = ParentLink(valid_from, parent, recorded_from)
-            self.tree.add(unit, link)
-            link.recorded_to = recorded_to
+        self.believed = believed_facts(conn)
+        self.tree = parent_timelines(conn)
 
     def load_subjects(self, conn: psycopg.Connection[Any], ids: set[UUID]) -> None:
         missing = [i for i in ids if i not in self.subjects]
@@ -63,11 +49,11 @@ class RowBuilder:
         subject = self.subject_for(event)
         subject.version = event.originator_version
         batch.touched.add(event.originator_id)
-        for change in changes.facts_of(event):
-            key = (change.kind, change.subject_id, change.valid_from)
+        for change in facts.facts_of(event):
+            key = FactKey(change.kind, change.subject_id, change.valid_from)
             believed = key in self.believed
             row = None
-            if isinstance(change, changes.Put):
+            if isinstance(change, facts.Put):
                 self.believed.add(key)
                 value = {**subject.attrs, **change.value} if subject.attrs else change.value
                 row = FactRow(*key, subject.owner_id, value, at, position)
@@ -83,10 +69,10 @@ class RowBuilder:
     def event_row(
         self, event: Aggregate.Event, subject: Subject, position: int, at: datetime
     ) -> EventRow:
-        valid_from = changes.valid_date(event)
+        valid_from = facts.valid_date(event)
         return EventRow(
             position=position,
-            type=changes.public_type(event),
+            type=facts.public_type(event),
             subject_id=event.originator_id,
             subject_type=subject.subject_type,
             subject_version=event.originator_version,
@@ -102,12 +88,36 @@ class RowBuilder:
     def subject_for(self, event: Aggregate.Event) -> Subject:
         subject = self.subjects.get(event.originator_id)
         if subject is None:
-            owner = changes.owner_of(event) or event.originator_id
+            owner = facts.owner_of(event) or event.originator_id
             attrs = {
                 name: getattr(event, name)
                 for name in ("fiscal_year", "kind")
                 if hasattr(event, name)
             }
-            subject = Subject(changes.subject_type(event), owner, 0, attrs)
+            subject = Subject(facts.subject_type(event), owner, 0, attrs)
             self.subjects[event.originator_id] = subject
         return subject
+
+
+def believed_facts(conn: psycopg.Connection[Any]) -> set[FactKey]:
+    with conn.cursor(row_factory=args_row(FactKey)) as cursor:
+        believed = cursor.execute(
+            "SELECT kind, subject_id, valid_from FROM rm_facts WHERE recorded_to IS NULL "
+            "UNION ALL SELECT 'staffing', unit_id, valid_from FROM rm_staffing "
+            "WHERE recorded_to IS NULL"
+        )
+        return set(believed.fetchall())
+
+
+def parent_timelines(conn: psycopg.Connection[Any]) -> ParentTimelines:
+    """The org tree's parent links as the read model holds them, in recorded order."""
+    tree = ParentTimelines()
+    links = conn.execute(
+        "SELECT subject_id, valid_from, parent_id, recorded_from, recorded_to "
+        "FROM rm_facts WHERE kind = 'org.parent' ORDER BY position"
+    )
+    for unit, valid_from, parent, recorded_from, recorded_to in links.fetchall():
+        link = ParentLink(valid_from, parent, recorded_from)
+        tree.add(unit, link)
+        link.recorded_to = recorded_to
+    return tree

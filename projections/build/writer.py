@@ -11,7 +11,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections.build.batch import Batch, FactKey, FactRow, Subject
+from projections.build.batch import Batch, EventRow, FactKey, FactRow, Subject
 
 Label = tuple[str, str, str | None]
 """(series key, job category, grade) of a staffing line, as the line states them."""
@@ -74,44 +74,19 @@ class Writer:
                         copy.write_row(fact_values(f))
             with cur.copy(COPY_EVENTS) as copy:
                 for event in batch.events:
-                    copy.write_row(
-                        (
-                            event.position,
-                            event.type,
-                            event.subject_id,
-                            event.subject_type,
-                            event.subject_version,
-                            event.valid_from,
-                            event.recorded_at,
-                            event.actor,
-                            event.reason,
-                            event.source,
-                            event.owner_id,
-                            array(event.unit_path),
-                        )
-                    )
-            touched = [(i, subjects[i]) for i in batch.touched]
-            cur.execute(
-                UPSERT_SUBJECTS,
-                (
-                    [i for i, _ in touched],
-                    [s.subject_type for _, s in touched],
-                    [s.owner_id for _, s in touched],
-                    [s.version for _, s in touched],
-                    [Jsonb(s.attrs) for _, s in touched],
-                ),
-            )
+                    copy.write_row(event_values(event))
+            upsert_subjects(cur, [(i, subjects[i]) for i in batch.touched])
 
     @staticmethod
     def close(cur: psycopg.Cursor[Any], closing: dict[FactKey, datetime]) -> None:
-        staffing = [(k, t) for k, t in closing.items() if k[0] == "staffing"]
-        others = [(k, t) for k, t in closing.items() if k[0] != "staffing"]
+        staffing = [(k, t) for k, t in closing.items() if k.kind == "staffing"]
+        others = [(k, t) for k, t in closing.items() if k.kind != "staffing"]
         if staffing:
             cur.execute(
                 CLOSE.format(table="rm_staffing", key_type="uuid", subject="unit_id"),
                 (
-                    [k[1] for k, _ in staffing],
-                    [k[2] for k, _ in staffing],
+                    [k.subject_id for k, _ in staffing],
+                    [k.valid_from for k, _ in staffing],
                     [t for _, t in staffing],
                 ),
             )
@@ -119,9 +94,9 @@ class Writer:
             cur.execute(
                 CLOSE_FACTS,
                 (
-                    [k[0] for k, _ in others],
-                    [k[1] for k, _ in others],
-                    [k[2] for k, _ in others],
+                    [k.kind for k, _ in others],
+                    [k.subject_id for k, _ in others],
+                    [k.valid_from for k, _ in others],
                     [t for _, t in others],
                 ),
             )
@@ -157,6 +132,36 @@ def array(values: Iterable[object]) -> str:
     """An array of numbers or UUIDs as COPY's text takes it (nothing in them needs quoting);
     psycopg's own array dumper costs more than the rest of the row."""
     return "{" + ",".join(["NULL" if value is None else str(value) for value in values]) + "}"
+
+
+def upsert_subjects(cur: psycopg.Cursor[Any], touched: list[tuple[UUID, Subject]]) -> None:
+    cur.execute(
+        UPSERT_SUBJECTS,
+        (
+            [i for i, _ in touched],
+            [s.subject_type for _, s in touched],
+            [s.owner_id for _, s in touched],
+            [s.version for _, s in touched],
+            [Jsonb(s.attrs) for _, s in touched],
+        ),
+    )
+
+
+def event_values(event: EventRow) -> tuple[Any, ...]:
+    return (
+        event.position,
+        event.type,
+        event.subject_id,
+        event.subject_type,
+        event.subject_version,
+        event.valid_from,
+        event.recorded_at,
+        event.actor,
+        event.reason,
+        event.source,
+        event.owner_id,
+        array(event.unit_path),
+    )
 
 
 def fact_values(f: FactRow) -> tuple[Any, ...]:

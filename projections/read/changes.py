@@ -1,9 +1,12 @@
-"""What changed between two dates: every figure, line and task of a unit's subtree whose value
-at one date differs from its value at the other, with the facts that made the difference."""
+"""What changed, field by field, between two sets of facts in force: every figure, line, task and
+indicator point whose value in one differs from its value in the other, with the log positions
+that made the difference. OrgUnit.changes compares a subtree at two dates (unit_changes.py),
+Event.changes the facts an event touched just before and after it (event_changes.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -48,6 +51,9 @@ class FieldChange:
     new: Any
     label: str
     positions: tuple[int, ...]
+    valid_from: date | None = None
+    """The valid date of the fact version compared, where one date is (a recording's changes:
+    projections/read/learned.py); None where two dates are compared (OrgUnit.changes)."""
 
 
 def flatten(kind: str, value: dict[str, Any] | None) -> dict[tuple[str, str], Any]:

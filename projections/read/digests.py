@@ -1,4 +1,4 @@
-"""Reads of the hash chain beside the log (ledger/chain_store.py writes it): the head, and each
+"""Reads of the hash chain beside the log (ledger/integrity/chain.py writes it): the head, and each
 event's digest with the digest before it."""
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from projections.facts import facts_of
 from projections.read import staffing
 from projections.read.changes import Fact, FieldChange, changes_between
 from projections.read.units import Conn
+from projections.task_status import status_since
 
 Key = tuple[str, UUID]
 JUST_BEFORE = timedelta(microseconds=1)
@@ -68,16 +69,11 @@ def history(versions: Sequence[Version], as_of: date, known_at: datetime) -> lis
 
 
 def task_value(run: Sequence[Version]) -> dict[str, Any]:
-    """A task's state in force, with status_since as a read shows it (the earliest date stated
-    by the records of its current status), as projections.read.queries.tasks derives it."""
+    """A task's state in force, with status_since as a read shows it (projections.task_status),
+    kept as the read model keeps dates: ISO text."""
     latest = dict(run[-1].value)
-    same = []
-    for version in reversed(run):
-        if version.value["status"] != latest["status"]:
-            break
-        same.append(version.value)
-    stated = [v["status_since"] for v in same if v.get("status_since")] if latest["status"] else []
-    latest["status_since"] = min(stated) if stated else None
+    since = status_since([version.value for version in run])
+    latest["status_since"] = since.isoformat() if since else None
     return latest
 
 

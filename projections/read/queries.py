@@ -16,6 +16,7 @@ from eventsourcing.persistence import StoredEvent
 from projections.read import staffing
 from projections.read.changes import Fact
 from projections.read.units import KNOWN, Conn
+from projections.task_status import status_since
 from projections.views import BudgetLineView, EventPage, EventView, TaskView
 
 __all__ = ["KNOWN", "Conn"]
@@ -85,12 +86,6 @@ async def budget_line(
 def _task(subject_id: UUID, owner_id: UUID, history: list[asyncpg.Record]) -> TaskView:
     """The task's state in force, with the date its status holds since where a record says."""
     latest = history[-1]["value"]
-    run = []
-    for row in reversed(history):
-        if row["value"]["status"] != latest["status"]:
-            break
-        run.append(row["value"])
-    stated = [v["status_since"] for v in run if v.get("status_since")] if latest["status"] else []
     return TaskView(
         id=subject_id,
         owner_id=owner_id,
@@ -99,7 +94,7 @@ def _task(subject_id: UUID, owner_id: UUID, history: list[asyncpg.Record]) -> Ta
         title=latest["title"],
         description=latest.get("description"),
         status=latest["status"],
-        status_since=date.fromisoformat(min(stated)) if stated else None,
+        status_since=status_since([row["value"] for row in history]),
         number=latest["number"],
         category=latest["category"],
         responsible=latest["responsible"],
@@ -131,7 +126,7 @@ async def tasks(
     for row in rows:
         histories.setdefault(row["subject_id"], []).append(row)
     found = [_task(sid, h[-1]["owner_id"], h) for sid, h in histories.items()]
-    return sorted(found, key=lambda t: (t.kind, t.number or 0, t.title))
+    return sorted(found, key=lambda t: (t.kind, t.number or 0, t.title, str(t.id)))
 
 
 async def versions(conn: Conn, subject_ids: Sequence[UUID]) -> dict[UUID, int]:
@@ -168,16 +163,21 @@ async def events(
     owner_id: UUID | None = None,
     known_at: datetime | None = None,
     upto: int | None = None,
+    recorded_after: datetime | None = None,
+    recorded_until: datetime | None = None,
 ) -> EventPage:
     """A page of the log after a position (keyset), in recorded order. Only the filters given
-    are in the statement, so that each combination is planned for itself."""
+    are in the statement, so that each combination is planned for itself. recorded_after and
+    recorded_until bound the transaction time to (after, until], as EventFilter says."""
+    until = min((t for t in (known_at, recorded_until) if t is not None), default=None)
     filters = {
         "type = ANY({})": _list(types),
         "unit_path && {}": _list(unit_ids),
         "subject_id = ANY({})": _list(subject_ids),
         "owner_id = {}": owner_id,
-        "recorded_at <= {}": known_at,
+        "recorded_at <= {}": until,
         "position <= {}": upto,
+        "recorded_at > {}": recorded_after,
     }
     given = [(condition, value) for condition, value in filters.items() if value is not None]
     where = "".join(f" AND {c.format(f'${n}')}" for n, (c, _) in enumerate(given, start=3))

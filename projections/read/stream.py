@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from projections.read.queries import _event
@@ -27,11 +28,14 @@ class Logged:
 @dataclass(frozen=True)
 class Filter:
     """types, unit_ids (a unit and its descendants as of recording) and subject_ids, each
-    ignored when None: queries.events's `type = ANY`, `unit_path &&` and `subject_id = ANY`."""
+    ignored when None: queries.events's `type = ANY`, `unit_path &&` and `subject_id = ANY`;
+    recorded_after and recorded_until, the window (after, until] of transaction time."""
 
     types: frozenset[str] | None = None
     unit_ids: frozenset[UUID] | None = None
     subject_ids: frozenset[UUID] | None = None
+    recorded_after: datetime | None = None
+    recorded_until: datetime | None = None
 
     @classmethod
     def of(
@@ -39,11 +43,14 @@ class Filter:
         types: Sequence[str] | None = None,
         unit_ids: Sequence[UUID] | None = None,
         subject_ids: Sequence[UUID] | None = None,
+        recorded_after: datetime | None = None,
+        recorded_until: datetime | None = None,
     ) -> Filter:
         def kept(values: Sequence[object] | None) -> frozenset[object] | None:
             return None if values is None else frozenset(values)
 
-        return cls(kept(types), kept(unit_ids), kept(subject_ids))  # type: ignore[arg-type]
+        chosen = (kept(types), kept(unit_ids), kept(subject_ids))
+        return cls(*chosen, recorded_after, recorded_until)  # type: ignore[arg-type]
 
     def matches(self, logged: Logged) -> bool:
         view = logged.view
@@ -51,6 +58,8 @@ class Filter:
             (self.types is None or view.type in self.types)
             and (self.unit_ids is None or not self.unit_ids.isdisjoint(logged.unit_path))
             and (self.subject_ids is None or view.subject_id in self.subject_ids)
+            and (self.recorded_after is None or view.recorded_at > self.recorded_after)
+            and (self.recorded_until is None or view.recorded_at <= self.recorded_until)
         )
 
 

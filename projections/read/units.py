@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from projections.views import Tree, UnitView
+from projections.views import Tree, UnitView, by_name
 
 Conn = asyncpg.Connection | PoolConnectionProxy
 """A connection, or one lent by a pool."""
@@ -53,6 +53,14 @@ EVERY = IN_FORCE.format(
     ),
     where="",
 )
+ROOTS = IN_FORCE.format(
+    units=(
+        "(SELECT DISTINCT subject_id FROM rm_facts WHERE kind = 'org.parent' "
+        "AND parent_id IS NULL AND valid_from <= $1 AND recorded_from <= $2)"
+    ),
+    where="AND p.parent_id IS NULL",
+)
+"""The roots in force: units whose place in force has no parent."""
 SUBTREES = f"""
 WITH RECURSIVE sub(root, id, name, parent_id, valid_from, depth) AS (
     SELECT id, id, name, parent_id, valid_from, 0 FROM ({BY_ID}) roots
@@ -97,10 +105,10 @@ async def units(
 async def children(
     conn: Conn, parent_ids: Sequence[UUID], as_of: date, known_at: datetime
 ) -> dict[UUID, list[UnitView]]:
-    """Each parent's children in force, by name."""
+    """Each parent's children in force, by name, then id."""
     rows = await conn.fetch(CHILDREN, as_of, known_at, list(parent_ids))
     found: dict[UUID, list[UnitView]] = {parent: [] for parent in parent_ids}
-    for view in sorted((_view(row) for row in rows), key=lambda unit: unit.name):
+    for view in sorted((_view(row) for row in rows), key=by_name):
         if view.parent_id is not None:
             found[view.parent_id].append(view)
     return found
@@ -115,6 +123,12 @@ async def subtrees(
     for row in rows:
         found[row["root"]][row["id"]] = _view(row)
     return {root: Tree(views) for root, views in found.items()}
+
+
+async def roots(conn: Conn, as_of: date, known_at: datetime) -> list[UnitView]:
+    """The roots of the tree in force (each a government), by name, then id."""
+    rows = await conn.fetch(ROOTS, as_of, known_at)
+    return sorted((_view(row) for row in rows), key=by_name)
 
 
 async def every_unit(conn: Conn, as_of: date, known_at: datetime) -> Tree:

@@ -28,7 +28,59 @@ def match_indicators(context: Context) -> dict[Identity, str]:
     for fact in context.reading.facts():
         if isinstance(fact, IndicatorPointFact):
             series.setdefault(identity(fact), []).append(fact)
-    return {found: _indicator(context, points) for found, points in series.items()}
+    joined = _continuations(context, series)
+    keys = {found: _indicator(context, points) for found, points in series.items()}
+    return keys | {found: keys[into] for found, into in joined.items()}
+
+
+def _continuations(
+    context: Context, series: dict[Identity, list[IndicatorPointFact]]
+) -> dict[Identity, Identity]:
+    """Indicators that continue another of the report's series, joined into it (and taken out
+    of series): a target line (정책 목표표) whose actual figure for a period is the other's for
+    that period, of the same unit and measure, whose name begins with a word of the other's
+    name (행정직군 시구 인사교류 확대 144명('12) ⇨ 420명('13), beside the table's 행정직군 row
+    of exchanges, 144 in '12): its other points extend that series."""
+    joined: dict[Identity, Identity] = {}
+    for found, points in list(series.items()):
+        into = next((other for other in series if other != found and other not in joined
+                     and _continues(points, series[other])), None)
+        if into is None:
+            continue
+        shared = {(p.period, p.kind) for p in series[into]}
+        series[into].extend(p for p in points if (p.period, p.kind) not in shared)
+        joined[found] = into
+        first, other = points[0], series[into][0]
+        if _held_already(context, other):
+            continue
+        context.propose(Proposal(
+            f"indicator {first.name}", "key", other.name,
+            f"its actual figure is the one {other.name} gives for the same period: its other "
+            "points are taken as that series' (a person confirms they measure one thing)",
+            first.source))
+    for found in joined:
+        del series[found]
+    return joined
+
+
+def _held_already(context: Context, fact: IndicatorPointFact) -> bool:
+    """Whether the series joined into is held (the join was confirmed when it was recorded)."""
+    owner = context.unit(fact.unit).held
+    return owner is not None and any(_same(held, fact) for held in owner.indicators)
+
+
+def _continues(points: list[IndicatorPointFact], other: list[IndicatorPointFact]) -> bool:
+    first, theirs = points[0], other[0]
+    if (unspaced(first.unit), unspaced(first.measure)) != (
+        unspaced(theirs.unit), unspaced(theirs.measure)
+    ) or not first.name.split():
+        return False
+    if unspaced(first.name.split()[0]) not in unspaced(theirs.name):
+        return False
+    actual = {(p.period, p.value) for p in other if p.kind == "ACTUAL"}
+    return any(p.kind == "ACTUAL" and (p.period, p.value) in actual for p in points) and any(
+        p.kind == "TARGET" for p in points
+    ) and not any(p.kind == "TARGET" for p in other)
 
 
 def _same(held: HeldIndicator, fact: IndicatorPointFact) -> bool:
@@ -90,7 +142,8 @@ def _key(context: Context, owner: UnitRef, fact: IndicatorPointFact,
 
 def _point(fact: IndicatorPointFact) -> dict[str, Any]:
     point: dict[str, Any] = {"period": fact.period, "kind": fact.kind, "value": fact.value,
-                             "reference_date": fact.reference_date.isoformat()}
+                             "reference_date": fact.reference_date.isoformat(),
+                             "source_line": fact.source.line}
     if fact.printed is not None:
         point["printed"] = fact.printed
     return point

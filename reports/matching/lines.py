@@ -85,7 +85,8 @@ def _entry(fact: BudgetFact, unit: str, key: str) -> dict[str, Any]:
     if fact.account is not None:
         entry["account"] = fact.account
     entry |= {"item": fact.item, "reference_date": fact.reference_date.isoformat(),
-              "money_unit": fact.money_unit, "budgeted": fact.budgeted}
+              "money_unit": fact.money_unit, "budgeted": fact.budgeted,
+              "source_line": fact.source.line}
     for name in ("executed", "projects", "note"):
         value = getattr(fact, name)
         if value is not None:

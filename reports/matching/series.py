@@ -41,7 +41,8 @@ def _table(context: Context, fact: StaffingFact) -> None:
     held = unit.held.series if unit.held else ()
     table = unit.held.table_on(fact.reference_date) if unit.held else None
     keys = _series_keys(context, fact, unit, held)
-    entry: dict[str, Any] = {"unit": unit.key, "reference_date": fact.reference_date.isoformat()}
+    entry: dict[str, Any] = {"unit": unit.key, "reference_date": fact.reference_date.isoformat(),
+                             "source_line": fact.source.line}
     if fact.women is not None:
         entry["women"] = fact.women
     if fact.note is not None:

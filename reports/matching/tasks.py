@@ -107,7 +107,7 @@ def _entry(context: Context, fact: TaskFact, unit: UnitRef, match: Found,
     else:
         key, title, description = _held_entry(context, fact, *match)
     entry = {"unit": unit.key, "key": key, "kind": fact.kind,
-             "valid_from": fact.valid_from.isoformat()}
+             "valid_from": fact.valid_from.isoformat(), "source_line": fact.source.line}
     entry |= _optional(fact, title, description)
     entry.update(context.section("tasks", fact.section))
     context.entries("tasks").append(entry)

@@ -38,6 +38,9 @@ def _earliest(context: Context, names: list[str]) -> date:
 def _entry(context: Context, unit: UnitRef, parent: str, valid_from: date) -> None:
     entry: dict[str, Any] = {"key": unit.key, "name": unit.name, "parent": parent,
                              "valid_from": valid_from.isoformat()}
+    source = _source(context, unit.name)
+    if source is not None:
+        entry["source_line"] = source.line
     context.entries("units").append(entry)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import Live
-from tests.e2e.test_mutations import BUDGET, mutate, ok, register
+from tests.support.live import Live
+from tests.support.mutations import BUDGET, mutate, ok, register
 
 CHANGES = "changes { kind key field old new label subjectType events { cursor } }"
 PAGE = f"""query($first: Int, $filter: EventFilter) {{

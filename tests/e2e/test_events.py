@@ -9,8 +9,8 @@ from typing import Any
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from tests.e2e.conftest import Live
-from tests.e2e.test_mutations import STAFFING, mutate, ok, register
+from tests.support.live import Live
+from tests.support.mutations import STAFFING, mutate, ok, register
 
 PAGE = """query($after: String, $first: Int, $filter: EventFilter) {
   events(after: $after, first: $first, filter: $filter) {

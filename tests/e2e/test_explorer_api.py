@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger.importer import Importer
-from tests.e2e.conftest import Live
+from ledger.importing.importer import Importer
+from tests.support.live import Live
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "seoul"
-STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "api" / "http" / "static"
 
 OVER_TIME = """query($id: ID!, $knownAt: DateTime) {
   orgUnit(id: $id, asOf: "2020-04-10", knownAt: $knownAt) {

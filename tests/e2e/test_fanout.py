@@ -20,8 +20,9 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from integrations.fanout import Fanout
-from tests.e2e.conftest import Live
-from tests.e2e.test_mutations import register
+from tests.support.live import Live
+from tests.support.mutations import register
+from tests.support.waiting import wait_until_async
 
 SUBSCRIBE = """subscription($after: String, $filter: EventFilter) {
   events(after: $after, filter: $filter) { cursor type } }"""
@@ -151,6 +152,12 @@ def fanout_of(live: Live) -> Fanout:
     return services.fanout
 
 
+def handed_out(fanout: Fanout) -> bool:
+    """Whether the fan-out holds nothing more for any subscriber: each has taken the reader's
+    head and emptied its queue, so that anything arriving later would be a duplicate."""
+    return all(f.position >= fanout.head and not f.queue for f in list(fanout.followers))
+
+
 def head_cursor(live: Live) -> str:
     edges = live.data("{ events(first: 500) { edges { cursor } } }")["events"]["edges"]
     return str(edges[-1]["cursor"])
@@ -176,15 +183,18 @@ def test_fifty_subscribers_receive_exactly_their_log(live: Live, editor: str) ->
     async def run() -> None:
         done = asyncio.Event()
         tasks = [asyncio.create_task(follow(live, f, start, done)) for f in followers]
-        await asyncio.sleep(1.0)  # every subscriber has joined
+        await wait_until_async(
+            lambda: len(fanout.followers) == len(followers), "every subscriber to join"
+        )
         await asyncio.gather(*(write(live, t, units, 50, answered) for t in (editor, second)))
         await asyncio.to_thread(live.caught_up)
         total = {None: 100, "StaffingRecorded": 50}
-        deadline = time.monotonic() + 30
-        while any(len(f.received) < total[f.types[0] if f.types else None] for f in followers):
-            assert time.monotonic() < deadline, "subscribers did not receive everything"
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.5)  # anything more would be a duplicate
+
+        def received_all() -> bool:
+            return all(len(f.received) >= total[f.types[0] if f.types else None] for f in followers)
+
+        await wait_until_async(received_all, "every subscriber to receive its events", timeout=30)
+        await wait_until_async(lambda: handed_out(fanout), "the fan-out to hand out every event")
         done.set()
         await asyncio.gather(*tasks)
 
@@ -238,7 +248,7 @@ def test_a_subscriber_that_never_reads_is_cut_off_with_its_cursor(live: Live, ed
         fast = Follower(0, None, None)
         done = asyncio.Event()
         task = asyncio.create_task(follow(live, fast, start, done))
-        await asyncio.sleep(0.5)
+        await wait_until_async(lambda: len(fanout.followers) == 2, "both subscribers to join")
         headers = {"Authorization": f"Bearer {editor}"}
         async with httpx.AsyncClient(base_url=live.url, headers=headers, timeout=30) as client:
             for i in range(40):
@@ -255,10 +265,11 @@ def test_a_subscriber_that_never_reads_is_cut_off_with_its_cursor(live: Live, ed
                 ).json()
                 for event in body["data"]["recordStaffing"]["events"]:
                     answered[event["cursor"]] = time.monotonic()
-        deadline = time.monotonic() + 20
-        while fanout.cut == 0 or len(fast.received) < 40:
-            assert time.monotonic() < deadline, (fanout.cut, len(fast.received))
-            await asyncio.sleep(0.05)
+        await wait_until_async(
+            lambda: fanout.cut > 0 and len(fast.received) >= 40,
+            "the slow subscriber's cut and the other's 40 events",
+            detail=lambda: f"cut {fanout.cut}, received {len(fast.received)}",
+        )
         done.set()
         await task
         received, errors = [], []
@@ -301,11 +312,13 @@ def test_a_subscriber_behind_the_window_catches_up_then_rejoins(live: Live, edit
         tasks = [asyncio.create_task(follow(live, f, start, done)) for f in followers]
         await write(live, editor, units, 20, {})
         await asyncio.to_thread(live.caught_up)
-        deadline = time.monotonic() + 30
-        while any(len(f.received) < (20 if f.types else 40) for f in followers):
-            assert time.monotonic() < deadline, [len(f.received) for f in followers]
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.5)
+        await wait_until_async(
+            lambda: all(len(f.received) >= (20 if f.types else 40) for f in followers),
+            "every subscriber to receive its events",
+            timeout=30,
+            detail=lambda: str([len(f.received) for f in followers]),
+        )
+        await wait_until_async(lambda: handed_out(fanout), "the fan-out to hand out every event")
         done.set()
         await asyncio.gather(*tasks)
 

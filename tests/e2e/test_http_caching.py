@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.http.graphql import FINAL, MAX_BODY_BYTES, REVALIDATE
-from tests.e2e.conftest import Live
+from api.http.requests import MAX_BODY_BYTES
+from api.http.responses import FINAL, REVALIDATE
+from tests.support.live import Live
 
 Json = dict[str, Any]
 AT = """query($id: ID!, $knownAt: DateTime) {

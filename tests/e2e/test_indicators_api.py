@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import Live
-from tests.e2e.test_mutations import error_code, mutate, ok
+from tests.support.live import Live
+from tests.support.mutations import error_code, mutate, ok
 
 NO_ID = "00000000-0000-0000-0000-000000000000"
 POINTS = "points { period kind value referenceDate printed source }"

@@ -3,61 +3,19 @@ nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.e2e.conftest import Live
-
-PAYLOAD = "version events { type subjectId subjectType validFrom actor reason source }"
-
-
-def mutate(
-    live: Live, name: str, input_type: str, selection: str, input: dict[str, Any], token: str | None
-) -> dict[str, Any]:
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} }} }}"
-    return live.gql(query, {"input": input}, token)
-
-
-def ok(body: dict[str, Any], name: str) -> dict[str, Any]:
-    assert not body.get("errors"), body.get("errors")
-    result: dict[str, Any] = body["data"][name]
-    return result
-
-
-def register(live: Live, token: str, name: str, parent: str | None = None) -> str:
-    body = mutate(
-        live,
-        "registerOrgUnit",
-        "RegisterOrgUnitInput",
-        f"orgUnit {{ id }} {PAYLOAD}",
-        {"name": name, "parentId": parent, "validFrom": "2019-01-01"},
-        token,
-    )
-    return str(ok(body, "registerOrgUnit")["orgUnit"]["id"])
-
-
-STAFFING = {
-    "referenceDate": "2020-01-31",
-    "rows": [{"jobCategory": "일반직", "grade": "5급", "authorized": 2, "current": 2}],
-}
-BUDGET = {
-    "fiscalYear": 2020,
-    "item": "기관운영업무추진비",
-    "referenceDate": "2020-01-31",
-    "budgeted": 277_200_000,
-    "executed": 52_661_000,
-    "source": "000_cfa35aeae6f4c650.txt",
-}
-TASK = {
-    "kind": "AUDIT_FOLLOW_UP",
-    "title": "자료제출 시스템 마련",
-    "status": "IN_PROGRESS",
-    "validFrom": "2020-01-31",
-    "category": "시정·처리요구사항",
-    "number": 1,
-    "responsible": "총무과",
-}
+from tests.support.live import Live
+from tests.support.mutations import (
+    BUDGET,
+    PAYLOAD,
+    STAFFING,
+    TASK,
+    error_code,
+    mutate,
+    ok,
+    register,
+)
 
 
 def test_each_mutation_records_and_answers_from_the_read_model(live: Live, editor: str) -> None:
@@ -173,11 +131,6 @@ def test_each_mutation_records_and_answers_from_the_read_model(live: Live, edito
         {"id": unit},
     )
     assert read["orgUnit"]["staffing"] is None
-
-
-def error_code(body: dict[str, Any]) -> str:
-    assert body.get("errors"), body
-    return str(body["errors"][0]["extensions"]["code"])
 
 
 def test_each_error_code_and_a_failure_records_nothing(live: Live, editor: str) -> None:

@@ -10,13 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from ledger.importer import Importer
-from tests.e2e.conftest import Live
+from ledger.importing.importer import Importer
+from tests.support.live import Live
+from tests.support.requirements import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "seoul"
+SCRIPT_PATH = "/usr/bin:/bin"
+"""The PATH the README's script runs with: its tools must be found there."""
 
 
 def readme_script() -> str:
@@ -36,8 +37,9 @@ def answers(output: str) -> list[dict[str, object]]:
     return found
 
 
-@pytest.mark.skipif(not shutil.which("curl"), reason="the README's examples use curl")
 def test_the_readme_examples_answer_with_data_and_replay(live: Live, tmp_path: Path) -> None:
+    if not shutil.which("curl", path=SCRIPT_PATH):
+        unavailable("the README's examples use curl", "GOVLEDGER_REQUIRE_CURL")
     Importer(live.runtime.ledger).import_folder(DATA)
     live.caught_up()
     bin_dir = tmp_path / ".venv" / "bin"
@@ -47,7 +49,7 @@ def test_the_readme_examples_answer_with_data_and_replay(live: Live, tmp_path: P
     govledger.chmod(0o755)
     script = readme_script().replace("http://127.0.0.1:8000", live.url)
     env = {
-        "PATH": "/usr/bin:/bin",
+        "PATH": SCRIPT_PATH,
         "DATABASE_URL": live.runtime.config.url(),
         "PYTHONPATH": str(ROOT),
         "PYTHONIOENCODING": "utf-8",

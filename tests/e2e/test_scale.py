@@ -24,16 +24,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from api.auth import TOKENS_DDL, create_token
 from api.runtime import Runtime
 from tests.conftest import register
-from tests.e2e.conftest import free_port
+from tests.support.ports import free_port
+from tests.support.serve import STARTUP_SECONDS, answering
+from tests.support.tokens import make_tokens
+from tests.support.waiting import wait_until, wait_until_async
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS, WRITES, SUBSCRIBERS, RESUMING = 4, 250, 200, 40
@@ -73,11 +74,14 @@ class Serve:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 90
-        while not self.healthy():
-            assert self.process.poll() is None, f"serve exited early:\n{self.output()}"
-            assert time.monotonic() < deadline, f"serve did not answer:\n{self.output()}"
-            time.sleep(0.05)
+        process = self.process
+        wait_until(
+            lambda: answering(process, self.url, self.output),
+            "govledger serve to answer",
+            STARTUP_SECONDS,
+            interval=0.05,
+            detail=self.output,
+        )
 
     def stop(self) -> int:
         assert self.process is not None
@@ -88,12 +92,6 @@ class Serve:
             self.process.kill()
             self.process.wait(timeout=10)
             raise
-
-    def healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
@@ -113,15 +111,7 @@ def serve(runtime: Runtime, tmp_path: Path) -> Iterator[Serve]:
 
 
 def tokens(runtime: Runtime, count: int) -> list[str]:
-    async def make() -> list[str]:
-        conn = await asyncpg.connect(**runtime.config.asyncpg_kwargs())
-        try:
-            await conn.execute(TOKENS_DDL)
-            return [await create_token(conn, f"writer-{n}", "editor") for n in range(count)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(make())
+    return make_tokens(runtime.config, *((f"writer-{n}", "editor") for n in range(count)))
 
 
 def read_log(url: str, after: str | None) -> list[dict[str, Any]]:
@@ -147,6 +137,14 @@ class Subscriber:
     arrived: dict[str, float] = field(default_factory=dict)
     connections: int = 0
     ends: list[str] = field(default_factory=list)  # why each connection ended, but the last
+    ws: Any = None  # the connection it follows on now
+    pongs: int = 0
+    """Pongs to the pings it sent: the server answers a connection's messages in order, so a
+    pong says it has taken what came before (the first connection's subscribe, or the events
+    it sent before)."""
+
+    async def ping(self) -> None:
+        await self.ws.send(json.dumps({"type": "ping"}))
 
 
 async def follow(url: str, sub: Subscriber, start: str, done: asyncio.Event) -> None:
@@ -159,13 +157,16 @@ async def follow(url: str, sub: Subscriber, start: str, done: asyncio.Event) -> 
                 url, subprotocols=["graphql-transport-ws"], compression=None, open_timeout=10
             )  # type: ignore[list-item]
         except (OSError, websockets.InvalidStatus, websockets.InvalidHandshake, TimeoutError):
-            await asyncio.sleep(0.1)  # the server is restarting
+            await asyncio.sleep(0.1)  # a client's pause before it tries again: the restart
             continue
         sub.connections += 1
+        sub.ws = ws
         try:
             await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
             payload = {"query": SUBSCRIBE, "variables": {"after": after}}
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            if sub.connections == 1:
+                await sub.ping()
             async for raw in ws:
                 message = json.loads(raw)
                 kind = message["type"]
@@ -183,6 +184,8 @@ async def follow(url: str, sub: Subscriber, start: str, done: asyncio.Event) -> 
                         break
                 elif kind == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
+                elif kind == "pong":
+                    sub.pongs += 1
                 elif kind in ("error", "complete"):
                     sub.ends.append(kind)
                     break
@@ -239,7 +242,7 @@ async def write(
                     codes = [e.get("extensions", {}).get("code") for e in body["errors"]]
                     assert codes == ["SERVICE_UNAVAILABLE"], body["errors"]
                 writes.retries += 1
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.05)  # a client's pause before it sends the write again
             else:
                 raise AssertionError(f"writer {writer} could not record write {i}")
             events = body["data"]["recordStaffing"]["events"]
@@ -251,7 +254,7 @@ async def write(
             writes.count += 1
             if not restarted.is_set() and writes.count >= RESTART_AT:
                 restarted.set()
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # the other writers on this loop take their turn
 
 
 def writers(url: str, secrets: list[str], units: list[str], restarted: Any, results: Any) -> None:
@@ -287,10 +290,12 @@ def test_200_subscribers_receive_exactly_the_log_across_resumes_and_a_restart(
     units = [str(register(runtime, f"본부{i}")) for i in range(WRITERS * 2)]
     secrets = tokens(runtime, WRITERS)
     runtime.catch_up()
-    deadline = time.monotonic() + 30
-    while len(before := read_log(serve.url, None)) < len(units):
-        assert time.monotonic() < deadline, "the server did not project the units"
-        time.sleep(0.05)
+
+    def projected() -> list[dict[str, Any]] | None:
+        log = read_log(serve.url, None)
+        return log if len(log) >= len(units) else None
+
+    before = wait_until(projected, "the server to project the units", timeout=30, interval=0.05)
     start = before[-1]["cursor"]
     random.seed(10)
     subscribers = [
@@ -312,11 +317,12 @@ def test_200_subscribers_receive_exactly_the_log_across_resumes_and_a_restart(
         nonlocal writes
         done = asyncio.Event()
         followers = [asyncio.create_task(follow(ws_url, s, start, done)) for s in subscribers]
-        deadline = time.monotonic() + 30
-        while sum(s.connections > 0 for s in subscribers) < SUBSCRIBERS:
-            assert time.monotonic() < deadline, "subscribers did not connect"
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.5)  # each has sent its subscribe
+        await wait_until_async(
+            lambda: all(s.pongs == 1 for s in subscribers),
+            "the server to take every subscriber's subscribe",
+            timeout=30,
+            interval=0.05,
+        )
         # the writers run in a process of their own, so that the moment a mutation is answered
         # is not held up by the subscribers' traffic here (time.monotonic is CLOCK_MONOTONIC,
         # one clock for every process of the machine)
@@ -333,13 +339,22 @@ def test_200_subscribers_receive_exactly_the_log_across_resumes_and_a_restart(
         assert isinstance(outcome, Writes), outcome
         writes = outcome
         await restarter
-        deadline = time.monotonic() + 60
-        while any(len(s.received) < TOTAL for s in subscribers):
-            behind = sorted(len(s.received) for s in subscribers)[:5]
-            assert time.monotonic() < deadline, f"subscribers did not receive everything: {behind}"
-            await asyncio.sleep(0.05)
+        await wait_until_async(
+            lambda: all(len(s.received) >= TOTAL for s in subscribers),
+            "every subscriber to receive every event",
+            timeout=60,
+            interval=0.05,
+            detail=lambda: f"furthest behind: {sorted(len(s.received) for s in subscribers)[:5]}",
+        )
         wall = time.monotonic() - began
-        await asyncio.sleep(1.0)  # anything more would be a duplicate
+        # anything more would be a duplicate: a pong to a ping sent now comes after whatever the
+        # server sent before it, and is handled after it
+        await asyncio.gather(*(s.ping() for s in subscribers))
+        await wait_until_async(
+            lambda: all(s.pongs == 2 for s in subscribers),
+            "the server to answer every subscriber's ping",
+            interval=0.05,
+        )
         done.set()
         for task in followers:
             task.cancel()

@@ -23,7 +23,8 @@ def test_schema_graphql_is_valid_sdl_with_the_three_roots() -> None:
 
 
 async def test_a_query_deeper_than_the_limit_is_refused_before_it_runs() -> None:
-    from api.graphql.schema import MAX_DEPTH, schema
+    from api.graphql.execution.limits import MAX_DEPTH
+    from api.graphql.schema import schema
 
     nested = "children { " * MAX_DEPTH + "id" + " }" * MAX_DEPTH
     result = await schema.execute("{ orgUnits { " + nested + " } }")

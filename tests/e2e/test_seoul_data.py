@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from domain import ids
-from ledger.importer import Importer
-from tests.e2e.conftest import Live
+from ledger.importing.importer import Importer
+from tests.support.live import Live
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "seoul"
 MAYOR = str(ids.unit_id("mayors-office"))

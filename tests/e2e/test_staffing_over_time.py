@@ -3,7 +3,7 @@ dates around its reference date, corrected, and read as known before and after."
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Live
+from tests.support.live import Live
 
 REGISTER = """mutation($input: RegisterOrgUnitInput!) {
   registerOrgUnit(input: $input) { orgUnit { id name validFrom } version events { type } } }"""

@@ -5,10 +5,7 @@ deliverer stopped, killed, restarted and doubled."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
-import json
 import os
 import re
 import signal
@@ -16,10 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -28,12 +23,15 @@ import asyncpg
 import httpx
 import pytest
 
+from api.graphql import cursors
 from api.runtime import Runtime
 from domain import commands as c
 from integrations.webhooks.delivery import LOCK_KEY
 from ledger.database import Database
 from tests.conftest import EDITOR, register, run_cli
-from tests.e2e.conftest import Live
+from tests.support.live import Live
+from tests.support.receiver import Delivery, Receiver, listening
+from tests.support.waiting import wait_until
 
 FAST = {
     "GOVLEDGER_WEBHOOK_BACKOFF_SECONDS": "0.2",
@@ -56,96 +54,10 @@ def fast_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-@dataclass
-class Delivery:
-    path: str
-    cursor: str
-    attempt: int
-    status: int
-    body: dict[str, Any]
-    signed: bool
-    at: float
-
-
-@dataclass
-class Receiver:
-    """An integrator's endpoint; each path is a webhook with its secret. answer(n) gives the
-    status of the n-th request (0-based), or seconds (a float) to stall before answering 200."""
-
-    base: str = ""
-    secrets: dict[str, str] = field(default_factory=dict)
-    answer: Callable[[int], int | float] = lambda _: 200
-    requests: list[Delivery] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def handle(self, path: str, headers: Any, body: bytes) -> int:
-        with self.lock:
-            n = len(self.requests)
-        reply = self.answer(n)
-        if isinstance(reply, float):
-            time.sleep(reply)
-            reply = 200
-        delivery = Delivery(
-            path=path,
-            cursor=headers["X-Govledger-Event-Cursor"],
-            attempt=int(headers["X-Govledger-Delivery-Attempt"]),
-            status=reply,
-            body=json.loads(body),
-            signed=signature_holds(self.secrets[path], body, headers["X-Govledger-Signature"]),
-            at=time.monotonic(),
-        )
-        with self.lock:
-            self.requests.append(delivery)
-        return reply
-
-    def delivered(self, path: str = "/hook") -> list[Delivery]:
-        with self.lock:
-            return [d for d in self.requests if d.status == 200 and d.path == path]
-
-    def all(self, path: str = "/hook") -> list[Delivery]:
-        with self.lock:
-            return [d for d in self.requests if d.path == path]
-
-
-def signature_holds(secret: str, body: bytes, header: str) -> bool:
-    """The check of docs/webhooks.md, written from the document, not from the server's code."""
-    match = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", header)
-    if match is None or abs(time.time() - int(match[1])) > 300:
-        return False
-    signed = match[1].encode() + b"." + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, match[2])
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = found.handle(self.path, self.headers, body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
-
-
-def wait_until(done: Callable[[], bool], timeout: float = 20, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting for {what or done}"
-        time.sleep(0.05)
+    with listening() as found:
+        yield found
 
 
 def add_webhook(
@@ -210,8 +122,8 @@ def test_matching_events_arrive_once_in_log_order_signed(
     register(runtime, "대구")
     live.caught_up()
     log = logged(live, start)
-    wait_until(lambda: len(receiver.requests) >= 6, what="6 deliveries")
-    time.sleep(0.6)  # and nothing more
+    wait_until(lambda: len(receiver.requests) >= 6, "6 deliveries")
+    wait_until(lambda: delivered_past(database, log[-1]), "both webhooks to pass the last event")
 
     by_unit, renames = receiver.delivered("/hook"), receiver.delivered("/renames")
     assert len(receiver.requests) == 6 and all(d.attempt == 1 for d in receiver.requests)
@@ -264,11 +176,15 @@ def test_failing_receiver_is_retried_with_backoff_in_order(live: Live, receiver:
     live.caught_up()
     log = logged(live, start)
     admin = live.token("admin-watch", "admin")
-    wait_until(lambda: len(receiver.requests) >= 3, what="3 failures")
+    wait_until(lambda: len(receiver.requests) >= 3, "3 failures")
     row = live.data(LIST, token=admin)["webhooks"][0]
     assert row["lastError"] and "500" in row["lastError"] and row["attempts"] >= 1
 
-    wait_until(lambda: log[-1] in {d.cursor for d in receiver.delivered()}, timeout=30)
+    wait_until(
+        lambda: log[-1] in {d.cursor for d in receiver.delivered()},
+        "the last event's delivery",
+        timeout=30,
+    )
     attempts = receiver.all()
     delivered = receiver.delivered()
     # in order; the stalled attempt reached the receiver after the deliverer gave up on it:
@@ -291,7 +207,10 @@ def test_failing_receiver_is_retried_with_backoff_in_order(live: Live, receiver:
     failures = re.search(r'govledger_webhook_failures_total\{webhook="flaky"\} (\S+)', metrics)
     assert failures and float(failures[1]) >= 4
     lag = r'govledger_webhook_lag\{webhook="flaky"\} 0\.0'
-    wait_until(lambda: re.search(lag, httpx.get(f"{live.url}/metrics").text) is not None)
+    wait_until(
+        lambda: re.search(lag, httpx.get(f"{live.url}/metrics").text) is not None,
+        "a lag of 0 in /metrics",
+    )
     row = live.data(LIST, token=admin)["webhooks"][0]
     assert row["lastError"] is None and row["lastDeliveredAt"] and row["failures"] >= 4
 
@@ -326,15 +245,15 @@ def test_a_killed_deliverer_resumes_from_the_stored_position(
     log = logged(live, start)
 
     first = deliverer(database, FAST)
-    wait_until(lambda: len(receiver.delivered()) >= 5, timeout=30, what="5 deliveries")
+    wait_until(lambda: len(receiver.delivered()) >= 5, "5 deliveries", timeout=30)
     first.kill()
     first.wait(timeout=10)
-    time.sleep(0.3)  # the request in flight ends at the receiver
+    receiver.settle()  # the request in flight at the kill ends at the receiver
     got = len(receiver.delivered())
     stored = cursor_position(log, stored_position(database))
     assert got - stored in (0, 1)  # the position was stored with each delivery
     second = deliverer(database, FAST)
-    wait_until(lambda: receiver.all()[-1].cursor == log[-1], timeout=30, what="the last event")
+    wait_until(lambda: receiver.all()[-1].cursor == log[-1], "the last event", timeout=30)
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=15) == 0, second.stderr.read() if second.stderr else ""
     # resumed from the stored position: a duplicate only of the event in flight at the kill
@@ -342,23 +261,32 @@ def test_a_killed_deliverer_resumes_from_the_stored_position(
     assert all(d.signed for d in receiver.all())
 
 
-def stored_position(database: Database) -> int:
+def number(database: Database, query: str, *args: Any) -> int:
+    """The one number a query answers, over a connection of its own."""
+
     async def read() -> int:
         conn = await asyncpg.connect(**database.config.asyncpg_kwargs())
         try:
-            return int(
-                await conn.fetchval("SELECT position FROM webhooks WHERE removed_at IS NULL")
-            )
+            return int(await conn.fetchval(query, *args))
         finally:
             await conn.close()
 
     return asyncio.run(read())
 
 
+def stored_position(database: Database) -> int:
+    return number(database, "SELECT position FROM webhooks WHERE removed_at IS NULL")
+
+
+def delivered_past(database: Database, cursor: str) -> bool:
+    """Whether every live webhook's stored position has reached the cursor's event: the
+    deliverer stores it after the receiver answered, and sends only events after it."""
+    slowest = number(database, "SELECT min(position) FROM webhooks WHERE removed_at IS NULL")
+    return slowest >= cursors.decode(cursor)
+
+
 def cursor_position(log: list[str], position: int) -> int:
     """How many events of log are at or before position."""
-    from api.graphql import cursors
-
     return sum(1 for cursor in log if cursors.decode(cursor) <= position)
 
 
@@ -380,7 +308,7 @@ def test_two_deliverers_never_both_deliver(
 
     try:
         run(other.open_services())
-        wait_until(lambda: runtime.webhooks.active or other.webhooks.active, what="a deliverer")
+        wait_until(lambda: runtime.webhooks.active or other.webhooks.active, "a deliverer")
         add_webhook(live, receiver, "pair")
         start = logged(live)[-1]
         held: list[tuple[bool, bool]] = []
@@ -395,12 +323,12 @@ def test_two_deliverers_never_both_deliver(
         else:
             run(other.webhooks.stop())
         standby = other if active is runtime else runtime
-        wait_until(lambda: standby.webhooks.active, what="the standby to take over")
+        wait_until(lambda: standby.webhooks.active, "the standby to take over")
         record_renames(runtime, unit, 5)
         live.caught_up()
         log = logged(live, start)
-        wait_until(lambda: len(receiver.delivered()) >= 15, timeout=30, what="15 deliveries")
-        time.sleep(0.5)
+        wait_until(lambda: len(receiver.delivered()) >= 15, "15 deliveries", timeout=30)
+        wait_until(lambda: delivered_past(database, log[-1]), "the webhook to pass the last event")
         assert_in_order_once(receiver.delivered(), log)
         assert lock_holders(database) == 1
     finally:
@@ -411,19 +339,12 @@ def test_two_deliverers_never_both_deliver(
 
 
 def lock_holders(database: Database) -> int:
-    async def count() -> int:
-        conn = await asyncpg.connect(**database.config.asyncpg_kwargs())
-        try:
-            query = (
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND objid = $1 AND database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-            return int(await conn.fetchval(query, LOCK_KEY))
-        finally:
-            await conn.close()
-
-    return asyncio.run(count())
+    query = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND objid = $1 AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    return number(database, query, LOCK_KEY)
 
 
 def test_only_admins_manage_webhooks(live: Live, receiver: Receiver) -> None:
@@ -451,7 +372,9 @@ def test_only_admins_manage_webhooks(live: Live, receiver: Receiver) -> None:
     assert live.data(LIST, token=admin) == {"webhooks": []}
 
 
-def test_replay_redelivers_from_a_cursor(live: Live, receiver: Receiver) -> None:
+def test_replay_redelivers_from_a_cursor(
+    live: Live, receiver: Receiver, database: Database
+) -> None:
     runtime = live.runtime
     unit = register(runtime, "도시계획국")
     live.caught_up()
@@ -460,10 +383,10 @@ def test_replay_redelivers_from_a_cursor(live: Live, receiver: Receiver) -> None
     record_renames(runtime, unit, 5)
     live.caught_up()
     log = logged(live, start)
-    wait_until(lambda: len(receiver.delivered()) == 5, what="5 deliveries")
+    wait_until(lambda: len(receiver.delivered()) == 5, "5 deliveries")
     admin = live.token("admin-han", "admin")
     replayed = live.data(REPLAY, {"n": "again", "f": log[2]}, admin)["replayWebhook"]
     assert replayed["name"] == "again"
-    wait_until(lambda: len(receiver.delivered()) == 8, what="3 redeliveries")
-    time.sleep(0.5)
+    wait_until(lambda: len(receiver.delivered()) == 8, "3 redeliveries")
+    wait_until(lambda: delivered_past(database, log[-1]), "the webhook to pass the last event")
     assert_in_order_once(receiver.delivered(), log + log[2:])

@@ -5,7 +5,6 @@ is shared); SIGTERM stops the whole server cleanly."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -18,18 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import psutil
 import pytest
 
-from api.auth import TOKENS_DDL, create_token
 from api.runtime import Runtime
 from tests.conftest import register
-from tests.e2e.conftest import free_port
+from tests.support.ports import free_port
+from tests.support.serve import STARTUP_SECONDS, answering
+from tests.support.tokens import make_token
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 90
 READ = """query($id: ID!) {
   orgUnit(id: $id, asOf: "2020-03-31") { knownAt staffing { current } } }"""
 STAFF = """mutation($input: RecordStaffingInput!) {
@@ -83,18 +82,6 @@ def is_worker(process: psutil.Process) -> bool:
         return False
 
 
-def make_token(runtime: Runtime) -> str:
-    async def make() -> str:
-        conn = await asyncpg.connect(**runtime.config.asyncpg_kwargs())
-        try:
-            await conn.execute(TOKENS_DDL)
-            return await create_token(conn, "editor-kim", "editor")
-        finally:
-            await conn.close()
-
-    return asyncio.run(make())
-
-
 def stop(server: Server) -> None:
     """Kill what this test started and is still running: the server and its descendants."""
     server.children()
@@ -124,21 +111,16 @@ def served(runtime: Runtime, unit: str, tmp_path: Path) -> Iterator[Server]:
         )
     server = Server(process, f"http://127.0.0.1:{port}", port, log)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not answers(server) or len(server.workers()) < 2:
-            assert process.poll() is None, f"serve exited early:\n{server.output()}"
-            assert time.monotonic() < deadline, f"serve did not answer:\n{server.output()}"
-            time.sleep(0.1)
+        wait_until(
+            lambda: answering(process, server.url, server.output) and len(server.workers()) >= 2,
+            "govledger serve to answer with its 2 workers",
+            STARTUP_SECONDS,
+            interval=0.1,
+            detail=server.output,
+        )
         yield server
     finally:
         stop(server)
-
-
-def answers(server: Server) -> bool:
-    try:
-        return httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def post(server: Server, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
@@ -181,7 +163,7 @@ def test_serve_with_two_workers_answers_from_two_worker_processes(
 def test_a_mutation_on_one_worker_is_read_on_every_worker_without_known_at(
     runtime: Runtime, unit: str, served: Server
 ) -> None:
-    token = make_token(runtime)
+    token = make_token(runtime.config)
     workers = {w.pid for w in served.workers()}
     readers: set[int | None] = set()
     elsewhere = 0

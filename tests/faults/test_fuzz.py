@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.graphql.cursors import encode
-from tests.faults.conftest import Live
+from tests.support.live import Live
 
 CASES = 2200
 DAY = "2020-01-31"

@@ -12,20 +12,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from tests.faults.conftest import Live
+from tests.support.live import Live
+from tests.support.requirements import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = Path(os.environ.get("GOVLEDGER_NODE_PACKAGES", ROOT / ".venv" / "node-audit"))
 PACKAGE = "graphql-http@1"
 AUDIT = Path(__file__).with_name("audit.mjs")
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("GOVLEDGER_REQUIRE_NODE"):
-        pytest.fail(f"{reason} (CI installs it in .ci/run)")
-    pytest.skip(reason)
+REQUIREMENT = "GOVLEDGER_REQUIRE_NODE"
 
 
 def graphql_http() -> Path:
@@ -34,7 +28,8 @@ def graphql_http() -> Path:
         return PACKAGES
     npm = shutil.which("npm")
     if npm is None:
-        unavailable("npm is not installed: the GraphQL-over-HTTP audit needs graphql-http")
+        reason = "npm is not installed: the GraphQL-over-HTTP audit needs graphql-http"
+        unavailable(reason, REQUIREMENT)
     PACKAGES.mkdir(parents=True, exist_ok=True)
     installed = subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--prefix", str(PACKAGES), PACKAGE],
@@ -43,14 +38,15 @@ def graphql_http() -> Path:
         timeout=300,
     )
     if installed.returncode != 0:
-        unavailable(f"npm could not install {PACKAGE}: {installed.stderr.strip()[-300:]}")
+        reason = f"npm could not install {PACKAGE}: {installed.stderr.strip()[-300:]}"
+        unavailable(reason, REQUIREMENT)
     return PACKAGES
 
 
 def test_every_graphql_over_http_audit_passes(live: Live) -> None:
     node = shutil.which("node")
     if node is None:
-        unavailable("node is not installed: the GraphQL-over-HTTP audit runs on Node")
+        unavailable("node is not installed: the GraphQL-over-HTTP audit runs on Node", REQUIREMENT)
     packages = graphql_http()
     ran = subprocess.run(
         [node, str(AUDIT), f"{live.url}/graphql", str(packages)],

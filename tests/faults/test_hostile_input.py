@@ -16,9 +16,9 @@ import pytest
 
 from api.graphql.cursors import encode
 from api.runtime import Runtime
-from ledger.checks import CheckError
-from ledger.importer import Importer
-from tests.faults.conftest import Live
+from ledger.importing.checks import CheckError
+from ledger.importing.importer import Importer
+from tests.support.live import Live
 
 UNIT = "orgUnit { id name }"
 ONE_ROW = [{"jobCategory": "일반직", "grade": "5급", "authorized": 2, "current": 2}]

@@ -21,9 +21,10 @@ import pytest
 from api.graphql.context import Services
 from api.graphql.execution.limits import MAX_ALIASES, MAX_COST, MAX_DOCUMENT_CHARS, MAX_TOKENS
 from api.http.cache import AnswerCache
-from api.http.graphql import CANCELLED, MAX_BODY_BYTES, GraphQLHTTP
+from api.http.graphql import GraphQLHTTP
+from api.http.requests import CANCELLED, MAX_BODY_BYTES
 from api.runtime import Runtime
-from tests.faults.conftest import Live
+from tests.support.live import Live
 
 Json = dict[str, Any]
 STAFF = """mutation($input: RecordStaffingInput!) {
@@ -284,7 +285,7 @@ async def test_a_query_whose_client_goes_away_is_cancelled(services: Services) -
     async def receive() -> Json:
         if messages:
             return messages.pop()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the client under test: it leaves after 50 ms
         return {"type": "http.disconnect"}
 
     async def send(message: Json) -> None:

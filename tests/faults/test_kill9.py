@@ -15,8 +15,8 @@ import httpx
 
 from api.runtime import Runtime
 from tests.conftest import register
-from tests.e2e.test_workers import make_token
-from tests.faults.test_stops import Serving, start_serve
+from tests.support.serve import Serving, start_serve
+from tests.support.tokens import make_token
 
 THREADS = 4
 WRITES = 50
@@ -82,7 +82,7 @@ def test_kill_9_during_concurrent_writes_loses_and_duplicates_nothing(
 ) -> None:
     register(runtime, "시장비서실")  # a ledger that is not empty: serve imports nothing
     runtime.catch_up()
-    token = make_token(runtime)
+    token = make_token(runtime.config)
     env: dict[str, str | None] = {"DATABASE_URL": runtime.config.url()}
     server = start_serve(env, tmp_path / "first.log", "--workers", "1")
     writes = Writes()

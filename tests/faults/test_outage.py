@@ -13,7 +13,7 @@ import statistics
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,17 +22,16 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from api.app import create_app
 from api.runtime import Runtime
 from domain.commands import RegisterOrgUnit
 from ledger import outages
 from ledger.database import start_embedded
 from tests.conftest import EDITOR
-from tests.e2e.conftest import Live, free_port
+from tests.support.live import Live, serving
+from tests.support.waiting import wait_until
 
 READ = "query($on: Date!) { orgUnits(asOf: $on) { name } }"
 STAFF = """mutation($input: RecordStaffingInput!) {
@@ -70,28 +69,6 @@ class Postgres:
     @property
     def running(self) -> bool:
         return (self.pgdata / "postmaster.pid").exists()
-
-
-@contextmanager
-def serving(runtime: Runtime) -> Iterator[Live]:
-    """A live server over the runtime, in this process (uvicorn in a thread)."""
-    runtime.catch_up()
-    runtime.start_projector()
-    port = free_port()
-    app = create_app(runtime)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", runtime)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass
@@ -216,10 +193,8 @@ def listener_back(runtime: Runtime, seconds: float = 10) -> float:
     """When the server's LISTEN connection is open again."""
     services = runtime.services
     assert services is not None and services.listener is not None
-    deadline = time.monotonic() + seconds
-    while not services.listener.connected:
-        assert time.monotonic() < deadline, "LISTEN was not reopened"
-        time.sleep(0.01)
+    listener = services.listener
+    wait_until(lambda: listener.connected, "LISTEN to be reopened", seconds, interval=0.01)
     return time.monotonic()
 
 

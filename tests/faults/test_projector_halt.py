@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -28,7 +28,9 @@ from api.runtime import Runtime
 from projections.build.rows import RowBuilder
 from projections.schema import PROJECTION_NAME
 from tests.conftest import register
-from tests.faults.conftest import Live, free_port
+from tests.support.live import Live
+from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER = """mutation($name: String!) {
@@ -59,13 +61,6 @@ def meta(runtime: Runtime) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def wait_until(done: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def projector_thread() -> threading.Thread:
     return next(t for t in threading.enumerate() if t.name == "projector")
 
@@ -78,10 +73,10 @@ def test_a_nul_in_the_log_halts_projection_and_the_api_serves_on(live: Live, edi
     live.caught_up()
     bad = record_nul_name(runtime, unit)
 
-    wait_until(lambda: meta(runtime)[2] == bad, 10, "the projector did not record its halt")
+    wait_until(lambda: meta(runtime)[2] == bad, "the projector to record its halt", 10)
     services = runtime.services
     assert services is not None
-    wait_until(lambda: services.freshness.halted_at == bad, 5, "the API did not learn the halt")
+    wait_until(lambda: services.freshness.halted_at == bad, "the API to learn of the halt", 5)
     position, safe, halted_at, halted_type, error = meta(runtime)
     assert (position, halted_at, halted_type) == (bad - 1, bad, "OrgUnit.Registered")
     assert "\\u0000" in error or "\\x00" in error, error
@@ -136,7 +131,7 @@ def test_a_halted_log_lets_catch_up_and_serve_start(
     port = free_port()
     with serving(port, {"DATABASE_URL": runtime.config.url()}) as process:
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: answers(url, process), 60, "govledger serve did not start")
+        wait_until(lambda: answers(url, process), "govledger serve to start", 60)
         ready = httpx.get(f"{url}/readyz", timeout=10)
         assert ready.status_code == 503
         assert f"projector halted at position {bad} (OrgUnit.Registered)" in ready.text
@@ -150,9 +145,11 @@ def test_projection_continues_past_the_event_once_its_cause_is_gone(
     cursed = {register(runtime, "저주받은 부서")}
     register(runtime, "다음 부서")
     add = RowBuilder.add
+    failed: list[UUID] = []  # each attempt at a cursed event
 
     def failing_add(self: RowBuilder, batch: Any, event: Aggregate.Event, *args: Any) -> None:
         if event.originator_id in cursed:
+            failed.append(event.originator_id)
             raise RuntimeError("a bug in building this event's rows")
         add(self, batch, event, *args)
 
@@ -168,18 +165,20 @@ def test_projection_continues_past_the_event_once_its_cause_is_gone(
 
     # A transient failure: the running projector tries again, and goes on once it is over.
     runtime.projector.retry_seconds = (0.05, 0.2)
+    tried = len(failed)
     runtime.start_projector()
-    time.sleep(0.5)
+    # a first attempt fails twice at most (its batch, then the event alone): a third is a retry
+    wait_until(lambda: len(failed) >= tried + 3, "the running projector to try the event again")
     assert meta(runtime)[0] == bad - 1 and projector_thread().is_alive()
     monkeypatch.undo()
     head = runtime.ledger.recorder.max_notification_id()
-    wait_until(lambda: meta(runtime)[0] == head, 10, "the projector did not resume")
+    wait_until(lambda: meta(runtime)[0] == head, "the projector to resume", 10)
     assert meta(runtime)[2:] == (None, None, None)
 
     # A fix and a restart: the next process continues from the halt to the head.
     monkeypatch.setattr(RowBuilder, "add", failing_add)
     cursed.add(register(runtime, "또 다른 부서"))
-    wait_until(lambda: meta(runtime)[2] == head + 1, 10, "no second halt")
+    wait_until(lambda: meta(runtime)[2] == head + 1, "a second halt", 10)
     runtime.close()
     monkeypatch.undo()
     restarted = Runtime(database=runtime.database)

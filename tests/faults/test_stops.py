@@ -5,65 +5,21 @@ stopped with it (no postmaster.pid left, no postgres process of the data dir).""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
 from tests.conftest import run_cli
-from tests.e2e.conftest import free_port
+from tests.support.serve import start_serve
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 90
 STOP_SECONDS = 20
-
-
-@dataclass
-class Serving:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-
-def start_serve(env: dict[str, str | None], log: Path, *options: str) -> Serving:
-    """`govledger serve` in a process of its own (with these environment variables; None
-    unsets one), once /healthz answers."""
-    port = free_port()
-    environment = {**os.environ, "COLUMNS": "200", **env}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(port), *options],
-            cwd=ROOT,
-            env={k: v for k, v in environment.items() if v is not None},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    serving = Serving(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not healthy(serving.url):
-        assert process.poll() is None, f"serve exited early:\n{serving.output()}"
-        assert time.monotonic() < deadline, f"serve did not answer:\n{serving.output()}"
-        time.sleep(0.1)
-    return serving
-
-
-def healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def postgres_of(data_dir: Path) -> list[psutil.Process]:
@@ -112,8 +68,10 @@ def test_a_signal_stops_serve_and_its_postgresql_with_exit_status_0(
     assert status == 0, serving.output()
     print(f"\n{signum.name} with {workers} worker(s): exit 0 in {stopped:.2f} s")
     assert not (data_dir / "pg" / "postmaster.pid").exists(), serving.output()
-    deadline = time.monotonic() + 5
-    while postgres_of(data_dir):
-        assert time.monotonic() < deadline, "a postgres process of the data dir remains"
-        time.sleep(0.1)
+    wait_until(
+        lambda: not postgres_of(data_dir),
+        "the data dir's postgres processes to end",
+        timeout=5,
+        interval=0.1,
+    )
     assert "Traceback" not in serving.output(), serving.output()

@@ -19,7 +19,7 @@ from ledger.database import Database
 from ledger.recorder import LedgerRecorder, LogBusy
 from ledger.settings import Timeouts
 from tests.conftest import register
-from tests.faults.conftest import Live
+from tests.support.live import Live
 
 TIGHT = Timeouts(lock=2, statement=1, idle_in_transaction=1)
 REGISTER = """mutation($name: String!) {
@@ -86,7 +86,7 @@ def test_a_write_stalled_under_the_lock_records_nothing_and_lets_the_next_in(
         """The stalled writer's client stops between taking the log's lock and inserting."""
         if threading.current_thread().name == "stalled" and not stalled.is_set():
             stalled.set()
-            time.sleep(TIGHT.idle_in_transaction + 1)
+            time.sleep(TIGHT.idle_in_transaction + 1)  # the stall is the fault under test
         return construct(self, *args)
 
     monkeypatch.setattr(LedgerRecorder, "construct_pg_stored_event", stall_once)

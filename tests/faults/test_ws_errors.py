@@ -19,7 +19,7 @@ from api.graphql import cursors
 from api.graphql.execution.limits import MAX_TOKENS
 from domain import commands as c
 from tests.conftest import EDITOR
-from tests.faults.conftest import Live
+from tests.support.live import Live
 
 Message = dict[str, Any]
 EVENTS = "subscription($after: String) { events(after: $after) { type cursor } }"

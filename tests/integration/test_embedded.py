@@ -4,7 +4,6 @@ restarts, and stopped by the last process to leave."""
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import psycopg
@@ -12,6 +11,7 @@ import psycopg
 from ledger.database import start_embedded
 from ledger.settings import PgConfig
 from tests.conftest import run_cli
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,9 +50,11 @@ def test_the_last_process_stops_the_server_and_a_restart_keeps_every_event(
 ) -> None:
     data_dir = tmp_path / "ledger"
     govledger(data_dir, "import", str(ROOT / "data" / "seoul"))
-    deadline = time.monotonic() + 10
-    while server_running(data_dir) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not server_running(data_dir), "the server outlived its last process"
+    wait_until(
+        lambda: not server_running(data_dir),
+        "the server to stop with its last process",
+        timeout=10,
+        interval=0.1,
+    )
     database = start_embedded(data_dir)
     assert count_events(database.config) > 100

@@ -19,10 +19,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from api.graphql.context import Context, Services
 from api.graphql.execution.executor import LedgerExecutionContext
 from api.graphql.schema import schema
-from api.http.graphql import encode
+from api.http.responses import encode
 from api.runtime import Runtime
 from domain.orgunit import OrgUnit
-from ledger.importer import Importer
+from ledger.importing.importer import Importer
 from ledger.settings import PgConfig
 from tests.conftest import EDITOR, fresh_database, register
 

@@ -22,8 +22,8 @@ from api.graphql.schema import schema
 from api.runtime import Runtime
 from domain import commands as c
 from domain.provenance import Provenance
-from ledger.chain_store import verify_live
-from ledger.export import export, restore, verify_export
+from ledger.integrity.chain import verify_live
+from ledger.integrity.export import export, restore, verify_export
 from ledger.settings import PgConfig
 from tests.conftest import fresh_database, register, staffing_rows
 

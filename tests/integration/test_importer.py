@@ -13,9 +13,9 @@ import pytest
 from api.runtime import Runtime
 from domain import ids
 from domain.orgunit import OrgUnit
-from ledger.checks import CheckError
 from ledger.database import Database
-from ledger.importer import Importer, ImportStopped
+from ledger.importing.checks import CheckError
+from ledger.importing.importer import Importer, ImportStopped
 from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

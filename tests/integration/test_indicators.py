@@ -19,7 +19,7 @@ from domain.provenance import Provenance
 from ledger.application import Outcome
 from projections.read import indicators
 from tests.conftest import EDITOR, register
-from tests.integration.test_projector import clean_rebuild, snapshot
+from tests.support.read_model import clean_rebuild, snapshot
 
 ACTUAL, TARGET = IndicatorKind.ACTUAL, IndicatorKind.TARGET
 REPORT_2013, REPORT_2014 = date(2013, 1, 23), date(2014, 1, 20)

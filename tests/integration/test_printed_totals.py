@@ -19,8 +19,8 @@ from api.graphql.context import Context, Services
 from api.graphql.schema import schema
 from api.runtime import Runtime
 from domain import ids
-from ledger.checks import MONEY_UNITS, load_folder
-from ledger.importer import Importer
+from ledger.importing.checks import MONEY_UNITS, load_folder
+from ledger.importing.importer import Importer
 from ledger.settings import PgConfig
 from tests.conftest import fresh_database
 

@@ -4,7 +4,6 @@ a changed layout rebuilds, and corrections and retractions close facts in transa
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -13,38 +12,7 @@ from domain import commands as c
 from domain.provenance import Provenance
 from projections import schema as layout
 from tests.conftest import EDITOR, register, staffing_rows
-
-READ_MODEL = {
-    "rm_facts": (
-        "position, kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to, "
-        "parent_id"
-    ),
-    "rm_staffing": (
-        "position, unit_id, valid_from, recorded_from, recorded_to, labels, authorized, current, "
-        "women, resolutions, unit_women, note, source"
-    ),
-    "rm_labels": "id, series_key, job_category, grade",
-    "rm_events": "position, type, subject_id, subject_version, valid_from, actor, unit_path",
-    "rm_subjects": "subject_id, subject_type, owner_id, version, attrs",
-}
-
-
-def snapshot(runtime: Runtime) -> dict[str, list[Any]]:
-    with runtime.connect() as conn:
-        return {
-            table: conn.execute(f"SELECT {cols} FROM {table} ORDER BY 1, 2").fetchall()
-            for table, cols in READ_MODEL.items()
-        }
-
-
-def clean_rebuild(runtime: Runtime) -> dict[str, list[Any]]:
-    """The read model rebuilt from the start of the log in one go."""
-    runtime.projector.batch_size = 1000
-    with runtime.projector.session() as conn:
-        assert conn is not None
-        runtime.projector.reset(conn)
-        runtime.projector.catch_up(conn)
-    return snapshot(runtime)
+from tests.support.read_model import clean_rebuild, snapshot
 
 
 def busy_history(runtime: Runtime) -> None:
@@ -95,7 +63,7 @@ def test_a_changed_layout_rebuilds_the_read_model_from_the_log(
     with runtime.connect() as conn:
         conn.execute("DELETE FROM rm_staffing")
         conn.commit()
-    monkeypatch.setattr("projections.build.projector.LAYOUT_VERSION", layout.LAYOUT_VERSION + 1)
+    monkeypatch.setattr("projections.build.layout.LAYOUT_VERSION", layout.LAYOUT_VERSION + 1)
     runtime.catch_up()
     assert snapshot(runtime) == before
     with runtime.connect() as conn:

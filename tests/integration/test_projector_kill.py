@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from api.runtime import Runtime
 from domain.orgunit import OrgUnit
 from domain.staffing import make_row
 from tests.conftest import EDITOR, register
-from tests.integration.test_projector import clean_rebuild, snapshot
+from tests.support.read_model import clean_rebuild, snapshot
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,10 +64,12 @@ def test_kill_9_mid_log_then_restart_equals_a_clean_rebuild(runtime: Runtime) ->
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while position(runtime) < head // 3:
-            assert time.monotonic() < deadline, "the projector process made no progress"
-            time.sleep(0.02)
+        wait_until(
+            lambda: position(runtime) >= head // 3,
+            "the projector process to apply a third of the log",
+            timeout=60,
+            interval=0.02,
+        )
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=10)

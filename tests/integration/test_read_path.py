@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -18,16 +18,18 @@ import asyncpg
 import pytest
 from strawberry.types import ExecutionResult
 
-from api.auth import Principal, TokenCache, create_token, revoke_tokens
+from api.auth import Principal, TokenCache
 from api.errors import BadInput, Unauthenticated
 from api.graphql.context import Context, Services
 from api.graphql.schema import schema
 from api.runtime import READ_SETTINGS, Runtime, _init_connection, _keep_session
+from api.token_store import create_token, revoke_tokens
 from domain import commands as c
 from domain.task import TaskKind, TaskStatus
 from ledger.settings import PgConfig
 from projections.schema import PROJECTION_NAME
 from tests.conftest import EDITOR, fresh_database, register, staffing_rows
+from tests.support.waiting import wait_until_async
 
 Json = dict[str, Any]
 MICROSECOND = timedelta(microseconds=1)
@@ -73,16 +75,6 @@ async def read(services: Services, unit: UUID, known_at: datetime | None = None)
     assert result.data is not None
     found: Json = result.data["orgUnit"]
     return found
-
-
-async def eventually(done: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> bool:
-    """Poll done until it holds, for at most seconds."""
-    deadline = time.monotonic() + seconds
-    while not await done():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 @pytest.fixture
@@ -272,7 +264,9 @@ async def test_a_revoked_token_is_refused_at_once_by_another_process(runtime: Ru
             return False
 
         started = time.monotonic()
-        assert await eventually(refused, seconds=5), "the second process still takes the token"
+        await wait_until_async(
+            refused, "the second process to refuse the revoked token", timeout=5, interval=0.01
+        )
         assert time.monotonic() - started < 2
         with pytest.raises(Unauthenticated):
             await first.tokens.authenticate(header)
@@ -345,7 +339,8 @@ async def statements(services: Services, statements_run: list[str], query: str) 
         statements_run.clear()
         result = await schema.execute(query, context_value=Context(services))
         assert not result.errors, result.errors
-        await asyncio.sleep(0)  # the query loggers are called soon after each statement
+        # asyncpg schedules its query loggers with call_soon: one turn of the loop runs them
+        await asyncio.sleep(0)
     return list(statements_run)
 
 

@@ -13,8 +13,8 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.chain import GENESIS, ChainedEvent, canonical, chain, check, digest, encoding
-from ledger.export import MANIFEST, check_file, check_part, line, parts, verify_export
+from domain.proofs.chain import GENESIS, ChainedEvent, canonical, chain, check, digest, encoding
+from ledger.integrity.export import MANIFEST, check_file, check_part, line, parts, verify_export
 
 SUBJECT = UUID("9e000000-0000-4000-8000-000000000001")
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)

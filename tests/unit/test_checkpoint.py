@@ -1,5 +1,5 @@
-"""Signed checkpoints (domain/checkpoint.py): the C2SP checkpoint body, signed notes with Ed25519
-and the key formats, checked against the reference implementation's published example
+"""Signed checkpoints (domain/proofs/checkpoint.py): the C2SP checkpoint body, signed notes with
+Ed25519 and the key formats, checked against the reference implementation's published example
 (golang.org/x/mod/sumdb/note, note_test.go: the PeterNeumann and EnochRoot keys, note and
 signatures), and the mirror's check for forks and rollbacks."""
 
@@ -18,7 +18,7 @@ pytest.importorskip(
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.checkpoint import (
+from domain.proofs.checkpoint import (
     Checkpoint,
     CheckpointError,
     check_history,
@@ -33,7 +33,7 @@ from domain.checkpoint import (
     verifier_key,
     verify_note,
 )
-from domain.merkle import MemoryNodeStore, consistency_proof, root
+from domain.proofs.merkle import MemoryNodeStore, consistency_proof, root
 
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.checks import CheckError, Document, list_gaps, run_checks, verify
+from ledger.importing.checks import CheckError, Document, list_gaps, run_checks, verify
 
 UNITS = [
     {"key": "office", "name": "실", "parent": "", "valid_from": "2020-01-01"},

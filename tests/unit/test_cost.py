@@ -15,7 +15,6 @@ from graphql import get_introspection_query, parse
 
 from api.errors import with_code
 from api.graphql.execution import limits as cost
-from api.graphql.execution.documents import prepare
 from api.graphql.execution.limits import (
     MAX_ALIASES,
     MAX_DOCUMENT_CHARS,
@@ -23,7 +22,7 @@ from api.graphql.execution.limits import (
     MAX_TOKENS,
     measures,
 )
-from api.graphql.schema import schema
+from api.graphql.schema import prepare, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

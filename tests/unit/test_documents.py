@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from graphql import GraphQLError, OperationType
 
-from api.graphql.execution.documents import CACHED_TEXT_BYTES, prepare
-from api.graphql.schema import MAX_DEPTH
+from api.graphql.execution.documents import CACHED_TEXT_BYTES
+from api.graphql.execution.limits import MAX_DEPTH
+from api.graphql.schema import prepare
 
 QUERY = '{ orgUnits(asOf: "2020-03-31") { name staffing { current } } }'
 

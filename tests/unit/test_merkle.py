@@ -1,4 +1,4 @@
-"""The log's Merkle tree (domain/merkle.py) against the Certificate Transparency reference
+"""The log's Merkle tree (domain/proofs/merkle.py) against the Certificate Transparency reference
 vectors, an independent recursive tree hash, and its own verifiers.
 
 The vectors are those of the CT reference implementations (first in the C++ certificate-
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.merkle import (
+from domain.proofs.merkle import (
     EMPTY_ROOT,
     MemoryNodeStore,
     NodeId,

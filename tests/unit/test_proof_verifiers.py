@@ -1,7 +1,8 @@
 """The standalone verifiers, docs/proofs-verifiers/verify.py and verify.mjs, against proofs made by
-domain/merkle.py and checkpoints signed by domain/checkpoint.py: each accepts them and prints the
-same lines as the other, and each refuses a tampered proof, checkpoint or key. The JavaScript one
-runs under node; without node it is skipped, unless GOVLEDGER_REQUIRE_NODE=1 (CI), then it fails."""
+domain/proofs/merkle.py and checkpoints signed by domain/proofs/checkpoint.py: each accepts them and
+prints the same lines as the other, and each refuses a tampered proof, checkpoint or key. The
+JavaScript one runs under node; without node it is skipped, unless GOVLEDGER_REQUIRE_NODE=1 (CI),
+then it fails."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ pytest.importorskip(
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.checkpoint import Checkpoint, format_checkpoint, sign_note, verifier_key
-from domain.merkle import (
+from domain.proofs.checkpoint import Checkpoint, format_checkpoint, sign_note, verifier_key
+from domain.proofs.merkle import (
     MemoryNodeStore,
     NodeId,
     consistency_proof,
@@ -156,7 +157,7 @@ def test_both_accept_consistency_at_the_edges(tmp_path: Path, m: int, n: int) ->
 
 def test_both_handle_sizes_past_two_to_the_31(tmp_path: Path) -> None:
     """A tree of 2**33 + 12345 equal leaves: every perfect subtree of a level has one hash, so
-    the proofs come from domain/merkle.py without storing the tree."""
+    the proofs come from domain/proofs/merkle.py without storing the tree."""
     perfect = [leaf_hash(LEAVES[0])]
     for _ in range(40):
         perfect.append(node_hash(perfect[-1], perfect[-1]))

@@ -23,7 +23,7 @@ from reports.reading.text import (
     parse_int,
     parse_rate,
 )
-from tests.reports_support import (
+from tests.support.reports import (
     SEEDS,
     exceptions,
     expected_budget,

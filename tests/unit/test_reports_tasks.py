@@ -14,7 +14,7 @@ import pytest
 from reports.model import Milestone, Reading, TaskFact
 from reports.reading import indicators, tasks
 from reports.reading.milestones import milestones_of
-from tests.reports_tasks_support import (
+from tests.support.reports_tasks import (
     STEMS,
     Difference,
     Key,

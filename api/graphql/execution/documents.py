@@ -1,7 +1,8 @@
-"""GraphQL documents, parsed and validated once per text: the limits of api/cost.py, then the
-spec's rules (api/schema.py's validate), run on the first request that sends a text, and later
-ones with the same text reuse the outcome. Only short texts are kept (CACHED_TEXT_BYTES); none
-longer than MAX_DOCUMENT_CHARS or MAX_TOKENS is read at all."""
+"""GraphQL documents, parsed, checked against the limits and validated once per text, for both
+transports: over HTTP the handler asks for a text's Document; over WebSocket (and in process)
+the schema's extension (extension.py) does. A text longer than MAX_DOCUMENT_CHARS or MAX_TOKENS
+is not read at all; only short texts are kept (CACHED_TEXT_BYTES), later requests with the same
+text reusing the outcome."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     Visitor,
     parse,
@@ -20,9 +22,11 @@ from graphql import (
 
 from api.errors import TooComplex
 from api.graphql.execution.limits import MAX_TOKENS, too_long
-from api.graphql.schema import CACHED_TEXT_BYTES, validate
+from api.graphql.execution.validation import validate
 
 CACHED_DOCUMENTS = 2000
+CACHED_TEXT_BYTES = 16 * 1024
+"""Only documents this short are kept, so that no client can fill memory with documents."""
 
 
 @dataclass(frozen=True)
@@ -47,30 +51,42 @@ class Document:
         )
 
 
-def prepare(text: str) -> Document:
-    """The document of a text, with the syntax or validation errors found in it."""
-    if len(text) <= CACHED_TEXT_BYTES:
-        return _prepared(text)
-    return _prepare(text)
+class Documents:
+    """The documents of one schema, each short text prepared once."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self._kept = lru_cache(maxsize=CACHED_DOCUMENTS)(self._prepare)
+
+    def prepare(self, text: str) -> Document:
+        """The document of a text, with the syntax or validation errors found in it."""
+        if len(text) <= CACHED_TEXT_BYTES:
+            return self._kept(text)
+        return self._prepare(text)
+
+    def _prepare(self, text: str) -> Document:
+        refused = too_long(text)
+        if refused:
+            return Document(None, [refused])
+        try:
+            node = parse(text, max_tokens=MAX_TOKENS)
+        except GraphQLError as error:
+            return Document(None, [as_too_complex(error)])
+        errors = validate(self.schema, node)
+        return Document(node, errors, shows_field(node, "knownAt"), operations(node))
 
 
-def _prepare(text: str) -> Document:
-    refused = too_long(text)
-    if refused:
-        return Document(None, [refused])
-    try:
-        node = parse(text, max_tokens=MAX_TOKENS)
-    except GraphQLError as error:
-        if error.message.endswith("Parsing aborted."):  # too many tokens, or nested too deeply
-            error = GraphQLError(
-                error.message,
-                source=error.source,
-                positions=error.positions,
-                original_error=TooComplex(error.message),
-            )
-        return Document(None, [error])
-    errors = validate(node)
-    return Document(node, errors, shows_field(node, "knownAt"), operations(node))
+def as_too_complex(error: GraphQLError) -> GraphQLError:
+    """A parse aborted for too many tokens, or nested too deeply, is QUERY_TOO_COMPLEX; other
+    syntax errors stay as they are."""
+    if not error.message.endswith("Parsing aborted."):
+        return error
+    return GraphQLError(
+        error.message,
+        source=error.source,
+        positions=error.positions,
+        original_error=TooComplex(error.message),
+    )
 
 
 def operations(node: DocumentNode) -> dict[str | None, OperationDefinitionNode]:
@@ -91,6 +107,3 @@ def shows_field(node: DocumentNode, name: str) -> bool:
 
     visit(node, Finder())
     return found
-
-
-_prepared = lru_cache(maxsize=CACHED_DOCUMENTS)(_prepare)

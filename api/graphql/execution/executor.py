@@ -12,18 +12,23 @@ reports the error as it always does; reading an attribute twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
+    execute,
     is_leaf_type,
 )
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -167,3 +172,23 @@ class LedgerExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             plan.append((name, leaf))
         return plan
+
+
+def run(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    context: object,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> ExecutionResult | Awaitable[ExecutionResult]:
+    """A prepared document's result, or what to await for it once execution reaches a resolver
+    that awaits (the database)."""
+    return execute(
+        schema,
+        document,
+        context_value=context,
+        variable_values=variables,
+        operation_name=operation_name,
+        executor_class=LedgerExecutionContext,
+        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+    )

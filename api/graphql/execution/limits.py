@@ -10,12 +10,11 @@ largest page), else an estimate per list field (LIST_SIZES; DEFAULT_LIST_SIZE fo
 times over is measured in microseconds, however many fields it expands to.
 
 The limits are one validation rule (QueryLimits), which both transports run before the spec's
-rules (api/schema.py's validate); the length and token limits apply before parsing
-(api/documents.py over HTTP, api/schema.py's Documents and MaxTokensLimiter over WebSocket)."""
+rules (validation.py); the length and token limits apply before parsing (documents.py, and
+Strawberry's MaxTokensLimiter for a text left to Strawberry to report as a syntax error)."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,12 +48,9 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from api.errors import TooComplex
 from api.graphql import cursors
+from ledger.settings import MAX_QUERY_COST as MAX_COST_SETTING
+from ledger.settings import Settings
 
-MAX_COST_SETTING = "GOVLEDGER_MAX_QUERY_COST"
-DEFAULT_MAX_COST = 100_000
-"""Above the largest query of the README, the explorer and the tests (every unit's tasks with
-their milestones and owner: about 58,000), and about a second of work at most: so every unit's
-`changes` in one request is refused (a unit's at a time is not)."""
 MAX_DEPTH = 15
 """Deep enough for an explorer's tree of units; shallow enough that no query walks it forever."""
 MAX_ALIASES = 30
@@ -83,6 +79,10 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("Task", "milestones"): 5,
     # The connection's `first` counts its rows already.
     ("EventConnection", "edges"): 1,
+    ("RecordingConnection", "edges"): 1,
+    # A mutation's recording holds an event or two; an import's chunk, hundreds.
+    ("Recording", "events"): 5,
+    ("Recording", "changes"): 10,
 }
 """Rows expected of a list field whose size no argument gives (introspection's: list_sizes)."""
 WEIGHTS: dict[tuple[str, str], int] = {("OrgUnit", "changes"): 10_000}
@@ -109,13 +109,8 @@ def too_long(text: str) -> GraphQLError | None:
 
 
 def max_cost() -> int:
-    """The budget set by GOVLEDGER_MAX_QUERY_COST, DEFAULT_MAX_COST without it."""
-    value = os.environ.get(MAX_COST_SETTING, "").strip()
-    if not value:
-        return DEFAULT_MAX_COST
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{MAX_COST_SETTING} must be a whole number above 0, not {value!r}")
-    return int(value)
+    """The budget of one document: GOVLEDGER_MAX_QUERY_COST (ledger/settings.py)."""
+    return Settings.from_env().api.max_query_cost
 
 
 MAX_COST = max_cost()

@@ -67,8 +67,8 @@ class AuditQuery:
     async def ledger_digest(self, info: Info) -> LedgerDigest | None:
         context = ctx(info)
         context.cacheable = False
-        async with context.pool.acquire() as conn:
-            head = await digests.head(conn, context.services.ledger.events_table)
+        table = context.services.ledger.events_table
+        head = await context.reads.run(lambda conn: digests.head(conn, table))
         if head is None:
             return None
         return LedgerDigest(

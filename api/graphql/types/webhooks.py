@@ -3,8 +3,6 @@ cursor, and each webhook's position, lag and last error (docs/webhooks.md)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -15,10 +13,8 @@ from api.auth import require_admin
 from api.graphql import cursors
 from api.graphql.context import ctx
 from api.graphql.ids import parse_id
-from domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.text import DEFAULT_LIMITS, checked_texts
 from integrations.webhooks import store as webhooks
-from projections.read.queries import Conn
 
 
 @strawberry.type(description="A receiver of the log's events over HTTP POST (docs/webhooks.md).")
@@ -26,10 +22,10 @@ class Webhook:
     name: str
     url: str
     types: list[str] | None = strawberry.field(
-        description="Only events of these types; null for every type."
+        description="Only events of these types, in the order given when the webhook was added; null for every type."
     )
     org_unit_ids: list[strawberry.ID] | None = strawberry.field(
-        description="Only events of these units and of everything they own; null for every unit."
+        description="Only events of these units and of everything they own, in the order given when the webhook was added; null for every unit."
     )
     position: int = strawberry.field(
         description="The log position delivered up to: every matching event at or before it was delivered."
@@ -96,38 +92,22 @@ class AddWebhookPayload:
     )
 
 
-@asynccontextmanager
-async def admin_connection(info: Info) -> AsyncIterator[Conn]:
-    """A connection for an admin's webhook operation, with its errors as domain errors."""
+def admin(info: Info) -> webhooks.WebhookStore:
+    """The webhook store, for an admin; an answer never cached. Its refusals are coded by
+    api/errors.py (NOT_FOUND, CONFLICT, BAD_USER_INPUT)."""
     context = ctx(info)
     context.cacheable = False
     require_admin(context.principal)
-    async with context.services.pool.acquire() as conn:
-        await webhooks.ensure_table(conn)
-        try:
-            yield conn
-        except webhooks.WebhookError as error:
-            raise as_domain_error(error) from None
-
-
-def as_domain_error(error: webhooks.WebhookError) -> DomainError:
-    kind = {webhooks.UnknownWebhook: NotFound, webhooks.NameTaken: Conflict}
-    return kind.get(type(error), InvalidInput)(str(error), field=error.field)
-
-
-async def one(conn: Conn, name: str) -> Webhook:
-    found = await webhooks.listed(conn, name.strip())
-    if not found:
-        raise webhooks.unknown(name)
-    return Webhook.of(found[0])
+    return context.services.webhook_store
 
 
 @strawberry.type
 class WebhookQuery:
-    @strawberry.field(description="Every webhook, oldest first, never its secret. Admin only.")
+    @strawberry.field(
+        description="Every webhook, oldest first (by createdAt, then name), never its secret. Admin only."
+    )
     async def webhooks(self, info: Info) -> list[Webhook]:
-        async with admin_connection(info) as conn:
-            return [Webhook.of(hook) for hook in await webhooks.listed(conn)]
+        return [Webhook.of(hook) for hook in await admin(info).listed()]
 
 
 @strawberry.type
@@ -142,18 +122,14 @@ class WebhookMutation:
             if input.org_unit_ids is None
             else [parse_id(i, "orgUnitIds") for i in input.org_unit_ids]
         )
-        events_table = ctx(info).services.ledger.events_table
-        async with admin_connection(info) as conn:
-            start = await webhooks.log_head(conn, events_table)
-            secret = await webhooks.add(
-                conn, name=input.name, url=input.url, types=types, org_unit_ids=units, start=start
-            )
-            return AddWebhookPayload(webhook=await one(conn, input.name), secret=secret)
+        hook, secret = await admin(info).add(
+            name=input.name, url=input.url, types=types, org_unit_ids=units
+        )
+        return AddWebhookPayload(webhook=Webhook.of(hook), secret=secret)
 
     @strawberry.mutation(description="Stop delivering to a webhook. Admin only.")
     async def remove_webhook(self, info: Info, name: str) -> bool:
-        async with admin_connection(info) as conn:
-            await webhooks.remove(conn, name)
+        await admin(info).remove(name)
         return True
 
     @strawberry.mutation(
@@ -166,6 +142,4 @@ class WebhookMutation:
         from_: Annotated[str, strawberry.argument(name="from")],
     ) -> Webhook:
         position = cursors.decode(from_, "from")
-        async with admin_connection(info) as conn:
-            await webhooks.replay(conn, name, position)
-            return await one(conn, name)
+        return Webhook.of(await admin(info).replay(name, position))

@@ -13,12 +13,21 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
-const TREE = `query Tree($asOf: Date, $knownAt: DateTime) {
-  orgUnits(asOf: $asOf, knownAt: $knownAt) { id name parent { id } }
+const GOVERNMENTS = `query Governments($asOf: Date, $knownAt: DateTime) {
+  governments(asOf: $asOf, knownAt: $knownAt) { id name }
 }`;
 
-export async function tree(asOf, knownAt) {
-  return (await gql(TREE, { asOf, knownAt })).orgUnits;
+export async function governments(asOf, knownAt) {
+  return (await gql(GOVERNMENTS, { asOf, knownAt })).governments;
+}
+
+const TREE = `query Tree($asOf: Date, $knownAt: DateTime, $root: ID) {
+  orgUnits(asOf: $asOf, knownAt: $knownAt, root: $root) { id name parent { id } }
+}`;
+
+/** One government's tree (root), or every unit (root null). */
+export async function tree(asOf, knownAt, root = null) {
+  return (await gql(TREE, { asOf, knownAt, root })).orgUnits;
 }
 
 const STAFFING = `referenceDate authorized current women sources notes
@@ -73,7 +82,7 @@ const HISTORY = `query History($id: ID!, $asOf: Date!, $after: String) {
   orgUnit(id: $id, asOf: $asOf) {
     history(first: 500, after: $after) {
       edges { node { cursor type subjectId subjectType subjectVersion validFrom recordedAt
-        actor reason source data } }
+        actor reason source data digest leafIndex } }
       pageInfo { endCursor hasNextPage }
     }
   }

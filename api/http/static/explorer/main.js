@@ -1,14 +1,18 @@
-// The time-travel explorer: the state lives in the URL (?unit=&asOf=&knownAt=&fy=&from=&to=),
-// so a view can be shared; every change of state reads the public GraphQL API again.
+// The time-travel explorer: the state lives in the URL (?gov=&unit=&asOf=&knownAt=&since=&fy=
+// &from=&to=), so a view can be shared; every change of state reads the public GraphQL API again.
+// A ledger of many governments shows one government's tree at a time, picked first.
 
 import * as api from "./api.js";
 import { renderExecution, renderHeadcount } from "./charts.js";
 import { fill, h } from "./dom.js";
-import { beforeValues, differences, recordingAt, recordings } from "./recordings.js";
-import { renderChanges, renderKnownAt, renderRecordingDiff, renderTimeline } from "./timeline.js";
-import { renderBudget, renderStaffing, renderSummary, renderTasks, renderTree } from "./views.js";
+import { compareFrom, learnedBetween, renderCompare, unitRecordings } from "./compare.js";
+import { beforeValues, differences, recordingAt } from "./recordings.js";
+import { renderChanges, renderKnownAt, renderTimeline } from "./timeline.js";
+import {
+  renderBudget, renderGovernments, renderStaffing, renderSummary, renderTasks, renderTree,
+} from "./views.js";
 
-const KEYS = ["unit", "asOf", "knownAt", "fy", "from", "to"];
+const KEYS = ["gov", "unit", "asOf", "knownAt", "since", "fy", "from", "to"];
 let state = readUrl();
 let generation = 0;
 
@@ -79,9 +83,30 @@ async function show() {
   }
 }
 
+/** The government shown, and its tree: the one the link names, else the one of the unit it
+ * names (found in the whole tree), else the first by name. */
+async function governmentTree(asOf, knownAt) {
+  const governments = await api.governments(asOf, knownAt);
+  let government = resolve(state.gov, governments);
+  if (!government && state.unit && governments.length > 1) {
+    const everything = await api.tree(asOf, knownAt);
+    const unit = resolve(state.unit, everything);
+    const parents = new Map(everything.map((u) => [u.id, u]));
+    let root = unit;
+    while (root && root.parent && parents.has(root.parent.id)) root = parents.get(root.parent.id);
+    government = root && governments.find((g) => g.id === root.id);
+  }
+  government = government || governments[0] || null;
+  const units = government ? await api.tree(asOf, knownAt, government.id) : [];
+  return { governments, government, units };
+}
+
 async function showState(current) {
-  const units = await api.tree(state.asOf || today(), state.knownAt);
+  const asOf = state.asOf || today();
+  const { governments, government, units } = await governmentTree(asOf, state.knownAt);
   if (!current()) return;
+  renderGovernments(governments, government, (picked) =>
+    go({ gov: linkName(picked, governments), unit: null, since: null, from: null, to: null }));
   const unit = resolve(state.unit, units);
   renderTree(units, unit && unit.id, (picked) => go({ unit: linkName(picked, units), from: null, to: null }));
   document.getElementById("unit-view").hidden = !unit;
@@ -115,21 +140,31 @@ async function showUnit(current, unit, dates, overTime) {
   const fiscalYear = state.fy || Number(asOf.slice(0, 4));
   const years = [...new Set(dates.map((d) => Number(d.slice(0, 4))))];
   const { from, to } = rangeOf(dates);
-  const [view, events, changed, budgets] = await Promise.all([
+  const [view, events, changed, budgets, all] = await Promise.all([
     api.unit(unit.id, asOf, knownAt, fiscalYear),
     api.history(unit.id, asOf),
     api.changes(unit.id, from, to, knownAt),
     api.budgetSeries(unit.id, asOf, knownAt, years),
+    unitRecordings(unit.id, asOf),
   ]);
   if (!current()) return;
-  const all = recordings(events);
-  const chosen = knownAt ? recordingAt(all, knownAt) : null;
-  const previous = chosen && chosen.index > 0 ? all[chosen.index - 1] : null;
-  const before = previous ? await api.unit(unit.id, asOf, previous.knownAt, fiscalYear) : null;
+  // The known-at control picks the recording compared to ("to"); since, the one compared from.
+  const latest = !knownAt && Boolean(state.since);
+  const chosen = knownAt ? recordingAt(all, knownAt) : latest ? all[all.length - 1] || null : null;
+  const previous = compareFrom(all, chosen, state.since);
+  const [before, between] = await Promise.all([
+    previous ? api.unit(unit.id, asOf, previous.knownAt, fiscalYear) : null,
+    learnedBetween(unit.id, asOf, previous, chosen, latest),
+  ]);
   if (!current()) return;
   renderControls(dates);
   renderKnownAt(all, knownAt, (moment) => go({ knownAt: moment }));
-  renderRecordingDiff(chosen, previous, before, chosen ? differences(before, view) : [], asOf, (moment) => go({ knownAt: moment }));
+  renderCompare({
+    all, to: chosen, from: previous, since: state.since, latest, asOf, between,
+    differences: chosen ? differences(before, view) : [],
+    pickFrom: (moment) => go({ since: moment }),
+    pickTo: (moment) => go({ knownAt: moment }),
+  });
   if (!view) {
     fill("summary", h("h2", { id: "unit-name" }, unit.name), h("p", { class: "empty" }, `${asOf}에 이 조직 없음 (not in force at ${asOf}, as known then)`));
     ["staffing", "budget", "tasks"].forEach((id) => fill(id));

@@ -1,43 +1,12 @@
-// The transaction-time axis: the moments at which the ledger recorded something about a unit,
-// and what one such recording changed in the answer for a date.
-
-const SAME_RUN_MS = 60_000;
-
-/**
- * The unit's history as recordings: consecutive events of the same actor and reason recorded
- * within a minute of each other (an import's transactions, or one mutation). Each recording's
- * `knownAt` is its last event's recordedAt: the first moment the ledger knew all of it.
- */
-export function recordings(events) {
-  const found = [];
-  for (const event of events) {
-    const last = found[found.length - 1];
-    const at = Date.parse(event.recordedAt);
-    if (
-      last &&
-      last.actor === event.actor &&
-      last.reason === event.reason &&
-      at - Date.parse(last.knownAt) <= SAME_RUN_MS
-    ) {
-      last.events.push(event);
-      last.knownAt = event.recordedAt;
-    } else {
-      found.push({
-        actor: event.actor,
-        reason: event.reason,
-        source: event.source,
-        startedAt: event.recordedAt,
-        knownAt: event.recordedAt,
-        events: [event],
-      });
-    }
-  }
-  return found.map((recording, index) => ({ ...recording, index }));
-}
+// The transaction-time axis: the recordings of a unit (OrgUnit.learned, read in compare.js: one
+// transaction of the log each), the one a knownAt falls in, and the figures that differ between
+// the answers for a date as known at two of them.
 
 /** The recording a knownAt falls in (the last one recorded by then), or null before all. */
 export function recordingAt(all, knownAt) {
   if (!knownAt) return all[all.length - 1] || null;
+  const exact = all.find((recording) => recording.knownAt === knownAt);
+  if (exact) return exact; // recordings a millisecond apart: Date.parse drops microseconds
   const moment = Date.parse(knownAt);
   let found = null;
   for (const recording of all) {

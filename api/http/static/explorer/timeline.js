@@ -1,10 +1,11 @@
-// What happened to a unit: the recordings a "known at" control steps through, what the chosen
-// one changed, the timeline of events, and the changes between two dates.
+// What happened to a unit: the recordings a "known at" control steps through (compared two at a
+// time in compare.js), the timeline of events, and the changes between two dates.
 
 import { fill, h, ko, moment, num } from "./dom.js";
 import { STATUS } from "./views.js";
+import { verifyControl } from "./proof.js";
 
-const KIND = {
+export const KIND = {
   staffing: "인력 staffing",
   budget: "예산 budget",
   task: "업무 task",
@@ -14,7 +15,7 @@ const KIND = {
   "org.status": "존속 status",
 };
 
-function describe(recording) {
+export function describe(recording) {
   const n = recording.events.length;
   const why = recording.reason ? ` · ${recording.reason}` : "";
   return `${moment(recording.knownAt)} · ${recording.actor}${why} (${n}건 event${n > 1 ? "s" : ""})`;
@@ -52,42 +53,14 @@ const FIELD = {
   name: "명칭 name",
 };
 
-function fieldName(field) {
+export function fieldName(field) {
   return FIELD[field] || field;
 }
 
-function shown(value, field) {
+export function shown(value, field) {
   if (field === "status") return value ? (STATUS[value] || [value])[0] : "–";
   if (value !== null && typeof value === "object") return JSON.stringify(value);
   return typeof value === "number" ? num(value) : value ?? "–";
-}
-
-/** What the chosen recording changed in the answer for this date: before and after. */
-export function renderRecordingDiff(recording, previous, before, differences, asOf, pick) {
-  if (!recording) {
-    fill("known-at-diff");
-    document.getElementById("known-at-diff").hidden = true;
-    return;
-  }
-  const panel = document.getElementById("known-at-diff");
-  panel.hidden = false;
-  const moments = h(
-    "p",
-    { class: "meta" },
-    ko("이전", "before"), " ", h("span", { id: "before-known-at" }, before ? moment(before.knownAt) : "기록 전 (nothing recorded)"),
-    " → ", ko("이후", "after"), " ", h("span", { id: "after-known-at" }, moment(recording.knownAt)),
-    " · ", recording.actor, recording.reason ? [" · ", h("q", {}, recording.reason)] : null,
-    recording.source ? [" · ", ko("출처", "source"), " ", recording.source] : null,
-    previous ? [" ", h("button", { type: "button", id: "show-before", onclick: () => pick(previous.knownAt) }, "이전 시점 보기 show before")] : null,
-  );
-  const list = differences.length
-    ? h("div", { class: "scroll diff" }, h("table", { id: "known-at-changes" },
-      h("thead", {}, h("tr", {}, h("th", {}, "구분 kind"), h("th", {}, "항목 item"), h("th", {}, "field"), h("th", { class: "n" }, "이전 before"), h("th", { class: "n" }, "이후 after"))),
-      h("tbody", {}, differences.map((d) => h("tr", { class: "changed-row" },
-        h("td", {}, KIND[d.kind] || d.kind), h("td", {}, d.label), h("td", {}, fieldName(d.field)),
-        h("td", { class: "n old" }, shown(d.old, d.field)), h("td", { class: "n new" }, shown(d.now, d.field)))))))
-    : h("p", { class: "empty" }, `이 기록은 ${asOf} 기준 수치를 바꾸지 않았습니다 (this recording changed nothing shown for ${asOf})`);
-  fill("known-at-diff", h("h3", {}, ko("이 기록이 바꾼 것", "what this recording changed")), moments, list);
 }
 
 function label(event) {
@@ -108,6 +81,7 @@ export function renderTimeline(events, recording, knownAt) {
       h("div", { class: "who" }, ko("기록자", "actor"), " ", h("span", { class: "actor" }, e.actor),
         e.reason ? [" · ", ko("사유", "reason"), " ", h("span", { class: "reason" }, e.reason)] : null,
         e.source ? [" · ", ko("출처", "source"), " ", h("span", { class: "source" }, e.source)] : null),
+      verifyControl(e),
     ),
   );
   fill("timeline", h("h3", {}, ko("연혁", "timeline of events"), h("small", { class: "ref" }, ` ${events.length}건`)),

@@ -19,6 +19,18 @@ function cell(was, key, value, format = num) {
   return format(value);
 }
 
+/** The government picker: shown when the ledger holds more than one. */
+export function renderGovernments(governments, selected, pick) {
+  const select = document.getElementById("government");
+  select.hidden = governments.length < 2;
+  document.getElementById("government-label").hidden = select.hidden;
+  fill(
+    "government",
+    governments.map((g) => h("option", { value: g.id, selected: selected && g.id === selected.id ? "" : null }, g.name)),
+  );
+  select.onchange = () => pick(governments.find((g) => g.id === select.value));
+}
+
 export function renderTree(units, selected, pick) {
   const children = new Map();
   for (const unit of units) {
