@@ -1,20 +1,20 @@
 """The limits of api/cost.py, as documents meet them (api/documents.py): what an operation costs,
 that every legitimate document of the README, the explorer and GraphiQL passes, and that the
-documents built to exhaust the server are refused in milliseconds, before the spec's rules."""
+documents built to exhaust the server are refused before the spec's rules run."""
 
 from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from graphql import get_introspection_query, parse
+from graphql import ASTValidationRule, get_introspection_query, parse
 
 from api.errors import with_code
 from api.graphql.execution import limits as cost
+from api.graphql.execution import validation
 from api.graphql.execution.limits import (
     MAX_ALIASES,
     MAX_DOCUMENT_CHARS,
@@ -88,11 +88,22 @@ def test_readme_explorer_and_graphiql_documents_pass() -> None:
         assert refusals(text) == [], text
 
 
-def test_a_fragment_bomb_is_refused_in_milliseconds() -> None:
-    """26 fragments each spreading the one before twice: 2^25 fields once expanded."""
-    began = time.perf_counter()
+class SpecRulesRan(ASTValidationRule):
+    """Stands for the spec's rules: a document that reaches them fails the test."""
+
+    def enter_document(self, *_: object) -> None:
+        raise AssertionError("the spec's rules ran on a document the limits refuse")
+
+
+@pytest.fixture
+def no_spec_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validation, "SPEC_RULES", (SpecRulesRan,))
+
+
+def test_a_fragment_bomb_is_refused_before_the_spec_rules_run(no_spec_rules: None) -> None:
+    """26 fragments each spreading the one before twice: 2^25 fields once expanded. The limits
+    measure each fragment once (an expansion would take minutes, a hang rather than a figure)."""
     found = refusals(fragment_bomb(26) + f" # {uuid.uuid4()}")
-    assert time.perf_counter() - began < 0.5  # minutes before
     assert any(f"costs {1 + 100 * 2**25}" in message for message in found), found
 
 
@@ -102,13 +113,13 @@ def test_aliases_are_counted_through_fragments() -> None:
     assert refusals(text) == [f"'anonymous' uses 120 aliases; at most {MAX_ALIASES} are allowed"]
 
 
-def test_a_field_repeated_at_one_place_is_refused_before_the_spec_rules_run() -> None:
+def test_a_field_repeated_at_one_place_is_refused_before_the_spec_rules_run(
+    no_spec_rules: None,
+) -> None:
     """graphql-core compares every pair of fields at one place: 555 copies of a field took
     seconds of the spec's rules; they never run on such a document."""
-    text = "{ " + 'orgUnit(id: "u") { name } ' * 555 + "}"
-    began = time.perf_counter()
+    text = "{ " + 'orgUnit(id: "u") { name } ' * 555 + f"}} # {uuid.uuid4()}"
     found = refusals(text)
-    assert time.perf_counter() - began < 0.5
     assert found == [
         "'anonymous' selects fields at one place too often "
         f"(616050 pairs to compare; at most {MAX_PAIRS})"
@@ -124,9 +135,7 @@ def test_the_depth_limit_counts_every_level() -> None:
 
 def test_a_document_past_the_token_or_length_limit_is_not_read() -> None:
     many = "{ " + "__typename " * MAX_TOKENS + "}"
-    began = time.perf_counter()
-    (error,) = prepare(many).errors
-    assert time.perf_counter() - began < 1.0
+    (error,) = prepare(many).errors  # the parser stops at the limit: the message says so
     assert f"more than {MAX_TOKENS} tokens" in error.message
     long = '{ orgUnit(id: "' + "u" * MAX_DOCUMENT_CHARS + '") { name } }'
     assert refusals(long) == [
