@@ -14,11 +14,21 @@ is dropped and rebuilt from the log at start.
   transaction as the rows they describe (projections/freshness.py), and its halt, if an event
   stopped it (projections/halt.py). The halt columns are added in place to a read model built
   before them, so that they cost no rebuild.
+
+Every row of rm_facts, rm_staffing, rm_subjects and rm_events names its `government_id`: the
+root of its owner's tree as the tree stood when its event was recorded (a root is its own
+government), so that a government's own copy is a logical replica of the read model filtered
+by it (`publication`, docs/deploy.md). The tables that are updated in place keep their whole
+old row in the WAL (REPLICA IDENTITY FULL), which a row filter on an UPDATE needs; it costs
+nothing unless wal_level is logical.
 """
 
 from __future__ import annotations
 
-LAYOUT_VERSION = 9
+import re
+from uuid import UUID
+
+LAYOUT_VERSION = 10
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 
@@ -62,8 +72,10 @@ CREATE TABLE rm_facts (
     recorded_from timestamptz NOT NULL,
     recorded_to timestamptz,
     position bigint NOT NULL,
-    parent_id uuid
+    parent_id uuid,
+    government_id uuid NOT NULL
 );
+ALTER TABLE rm_facts REPLICA IDENTITY FULL;
 CREATE UNIQUE INDEX rm_facts_believed ON rm_facts (kind, subject_id, valid_from)
     WHERE recorded_to IS NULL;
 
@@ -87,8 +99,10 @@ CREATE TABLE rm_staffing (
     resolutions text[],
     unit_women int,
     note text,
-    source text
+    source text,
+    government_id uuid NOT NULL
 );
+ALTER TABLE rm_staffing REPLICA IDENTITY FULL;
 CREATE UNIQUE INDEX rm_staffing_believed ON rm_staffing (unit_id, valid_from)
     WHERE recorded_to IS NULL;
 
@@ -97,8 +111,10 @@ CREATE TABLE rm_subjects (
     subject_type text NOT NULL,
     owner_id uuid NOT NULL,
     version bigint NOT NULL,
-    attrs jsonb NOT NULL
+    attrs jsonb NOT NULL,
+    government_id uuid NOT NULL
 );
+ALTER TABLE rm_subjects REPLICA IDENTITY FULL;
 
 CREATE TABLE rm_events (
     position bigint NOT NULL,
@@ -112,7 +128,8 @@ CREATE TABLE rm_events (
     reason text,
     source text,
     owner_id uuid NOT NULL,
-    unit_path uuid[] NOT NULL
+    unit_path uuid[] NOT NULL,
+    government_id uuid NOT NULL
 );
 """
 """The tables, with the indexes that applying the log itself needs (to close the fact versions
@@ -135,3 +152,19 @@ CREATE INDEX rm_events_recorded ON rm_events (recorded_at, position);
 """
 """The indexes reads need. A rebuild creates them once it has reached the head of the log,
 which costs a fraction of keeping them up to date row by row while it applies the log."""
+
+GOVERNMENT_TABLES = ("rm_facts", "rm_staffing", "rm_subjects", "rm_events")
+"""The tables whose rows each belong to one government (their `government_id`)."""
+SHARED_TABLES = ("rm_labels", "rm_meta")
+"""What every government's copy needs whole: the staffing lines' labels, and the projector's
+position and safe time (reads settle against the safe time)."""
+
+
+def publication(name: str, government_id: UUID) -> str:
+    """The publication of one government's rows and the shared tables (PostgreSQL 15 or
+    later, wal_level = logical), for `CREATE SUBSCRIPTION ... PUBLICATION name` on its copy."""
+    if not re.fullmatch("[a-z_][a-z0-9_]{0,62}", name):
+        raise ValueError(f"publication name {name!r}: a lower-case identifier, please")
+    government = UUID(str(government_id))
+    filtered = [f"{table} WHERE (government_id = '{government}')" for table in GOVERNMENT_TABLES]
+    return f"CREATE PUBLICATION {name} FOR TABLE {', '.join([*filtered, *SHARED_TABLES])}"

@@ -23,6 +23,8 @@ class Subject:
     owner_id: UUID
     version: int
     attrs: dict[str, Any]
+    government_id: UUID | None = None
+    """The government of its first event (None until that event is built)."""
 
 
 @dataclass
@@ -35,6 +37,8 @@ class FactRow:
     recorded_from: datetime
     position: int
     recorded_to: datetime | None = None
+    government_id: UUID | None = None
+    """Set once the event that puts it has placed its owner in the tree."""
 
     @property
     def key(self) -> FactKey:
@@ -57,6 +61,7 @@ class EventRow:
     source: str | None
     owner_id: UUID
     unit_path: list[UUID]
+    government_id: UUID
 
 
 @dataclass

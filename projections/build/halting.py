@@ -39,7 +39,12 @@ class EventFailed(Exception):
     def of(cls, entries: list[Entry], error: BaseException) -> EventFailed:
         first = entries[0]
         return cls(
-            first.position, first.topic, first.recorded_at, len(entries), entries[-1].position, error
+            first.position,
+            first.topic,
+            first.recorded_at,
+            len(entries),
+            entries[-1].position,
+            error,
         )
 
 

@@ -37,18 +37,23 @@ class RowBuilder:
         if not missing:
             return
         rows = conn.execute(
-            "SELECT subject_id, subject_type, owner_id, version, attrs FROM rm_subjects "
-            "WHERE subject_id = ANY(%s)",
+            "SELECT subject_id, subject_type, owner_id, version, attrs, government_id "
+            "FROM rm_subjects WHERE subject_id = ANY(%s)",
             (missing,),
         ).fetchall()
-        for subject_id, subject_type, owner_id, version, attrs in rows:
-            self.subjects[subject_id] = Subject(subject_type, owner_id, version, attrs)
+        for subject_id, subject_type, owner_id, version, attrs, government_id in rows:
+            self.subjects[subject_id] = Subject(
+                subject_type, owner_id, version, attrs, government_id
+            )
 
     def add(self, batch: Batch, event: Aggregate.Event, position: int, at: datetime) -> None:
-        """Add one event's facts and its public log row to the batch."""
+        """Add one event's facts and its public log row to the batch, each row with the
+        government of the event's owner as the tree stands once the event is applied (a unit's
+        registration places it first)."""
         subject = self.subject_for(event)
         subject.version = event.originator_version
         batch.touched.add(event.originator_id)
+        rows = []
         for change in facts.facts_of(event):
             key = FactKey(change.kind, change.subject_id, change.valid_from)
             believed = key in self.believed
@@ -57,6 +62,7 @@ class RowBuilder:
                 self.believed.add(key)
                 value = {**subject.attrs, **change.value} if subject.attrs else change.value
                 row = FactRow(*key, subject.owner_id, value, at, position)
+                rows.append(row)
                 if change.kind == "org.parent":
                     parent = change.value["parent_id"]
                     link = ParentLink(change.valid_from, UUID(parent) if parent else None, at)
@@ -64,12 +70,19 @@ class RowBuilder:
             else:
                 self.believed.discard(key)
             batch.change(key, at, row, believed)
-        batch.events.append(self.event_row(event, subject, position, at))
+        event_row = self.event_row(event, subject, position, at)
+        for row in rows:
+            row.government_id = event_row.government_id
+        if subject.government_id is None:
+            subject.government_id = event_row.government_id
+        batch.events.append(event_row)
 
     def event_row(
         self, event: Aggregate.Event, subject: Subject, position: int, at: datetime
     ) -> EventRow:
         valid_from = facts.valid_date(event)
+        on = valid_from or at.date()
+        path = self.tree.path(subject.owner_id, on, at)
         return EventRow(
             position=position,
             type=facts.public_type(event),
@@ -82,7 +95,8 @@ class RowBuilder:
             reason=getattr(event, "reason", None),
             source=getattr(event, "source", None),
             owner_id=subject.owner_id,
-            unit_path=self.tree.path(subject.owner_id, valid_from or at.date(), at),
+            unit_path=path,
+            government_id=self.tree.root(path[-1], on, at),
         )
 
     def subject_for(self, event: Aggregate.Event) -> Subject:

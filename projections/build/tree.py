@@ -1,5 +1,6 @@
 """The org tree's parent links over both time axes, held in memory by the projector to give
-each event the path of units it concerns, as the tree stood when it was recorded."""
+each event the path of units it concerns, and the government (the root of that path) it
+belongs to, as the tree stood when it was recorded."""
 
 from __future__ import annotations
 
@@ -42,6 +43,17 @@ class ParentTimelines:
                 return link.parent_id
         return None
 
+    def place(self, unit_id: UUID, on: date, known_at: datetime) -> UUID | None:
+        """The parent, as `parent`; for a date before the unit's first place believed at
+        known_at (a fact dated before its registration), the parent of that first place."""
+        first: ParentLink | None = None
+        for link in reversed(self._links.get(unit_id, ())):
+            if link.known_at(known_at):
+                if link.valid_from <= on:
+                    return link.parent_id
+                first = link
+        return None if first is None else first.parent_id
+
     def path(self, unit_id: UUID, on: date, known_at: datetime) -> list[UUID]:
         """The unit and its ancestors, nearest first."""
         path = [unit_id]
@@ -50,3 +62,14 @@ class ParentTimelines:
             path.append(parent)
             parent = self.parent(parent, on, known_at)
         return path
+
+    def root(self, unit_id: UUID, on: date, known_at: datetime) -> UUID:
+        """The government of the unit: the root its places lead to (`place`, so that a fact
+        dated before a unit's registration belongs where the unit was registered). A root is
+        its own government, and so is a unit the tree does not know."""
+        seen = {unit_id}
+        unit = unit_id
+        while (parent := self.place(unit, on, known_at)) is not None and parent not in seen:
+            seen.add(parent)
+            unit = parent
+        return unit

@@ -30,19 +30,19 @@ WHERE f.kind = u.kind AND f.subject_id = u.subject_id AND f.valid_from = u.valid
 """
 COPY_FACTS = (
     "COPY rm_facts (kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to, "
-    "position, parent_id) FROM STDIN"
+    "position, parent_id, government_id) FROM STDIN"
 )
 COPY_STAFFING = (
     "COPY rm_staffing (unit_id, valid_from, recorded_from, recorded_to, position, labels, "
-    "authorized, current, women, resolutions, unit_women, note, source) FROM STDIN"
+    "authorized, current, women, resolutions, unit_women, note, source, government_id) FROM STDIN"
 )
 COPY_EVENTS = (
     "COPY rm_events (position, type, subject_id, subject_type, subject_version, valid_from, "
-    "recorded_at, actor, reason, source, owner_id, unit_path) FROM STDIN"
+    "recorded_at, actor, reason, source, owner_id, unit_path, government_id) FROM STDIN"
 )
 UPSERT_SUBJECTS = """
-INSERT INTO rm_subjects (subject_id, subject_type, owner_id, version, attrs)
-SELECT * FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::bigint[], %s::jsonb[])
+INSERT INTO rm_subjects (subject_id, subject_type, owner_id, version, attrs, government_id)
+SELECT * FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::bigint[], %s::jsonb[], %s::uuid[])
 ON CONFLICT (subject_id) DO UPDATE SET version = EXCLUDED.version
 """
 
@@ -143,6 +143,7 @@ def upsert_subjects(cur: psycopg.Cursor[Any], touched: list[tuple[UUID, Subject]
             [s.owner_id for _, s in touched],
             [s.version for _, s in touched],
             [Jsonb(s.attrs) for _, s in touched],
+            [s.government_id for _, s in touched],
         ),
     )
 
@@ -161,6 +162,7 @@ def event_values(event: EventRow) -> tuple[Any, ...]:
         event.source,
         event.owner_id,
         array(event.unit_path),
+        event.government_id,
     )
 
 
@@ -176,6 +178,7 @@ def fact_values(f: FactRow) -> tuple[Any, ...]:
         f.recorded_to,
         f.position,
         parent,
+        f.government_id,
     )
 
 
@@ -197,4 +200,5 @@ def staffing_values(f: FactRow, labels: list[int]) -> tuple[Any, ...]:
         f.value.get("women"),
         f.value.get("note"),
         f.value.get("source"),
+        f.government_id,
     )

@@ -9,15 +9,17 @@ from api.runtime import Runtime
 READ_MODEL = {
     "rm_facts": (
         "position, kind, subject_id, valid_from, owner_id, value, recorded_from, recorded_to, "
-        "parent_id"
+        "parent_id, government_id"
     ),
     "rm_staffing": (
         "position, unit_id, valid_from, recorded_from, recorded_to, labels, authorized, current, "
-        "women, resolutions, unit_women, note, source"
+        "women, resolutions, unit_women, note, source, government_id"
     ),
     "rm_labels": "id, series_key, job_category, grade",
-    "rm_events": "position, type, subject_id, subject_version, valid_from, actor, unit_path",
-    "rm_subjects": "subject_id, subject_type, owner_id, version, attrs",
+    "rm_events": (
+        "position, type, subject_id, subject_version, valid_from, actor, unit_path, government_id"
+    ),
+    "rm_subjects": "subject_id, subject_type, owner_id, version, attrs, government_id",
 }
 
 
