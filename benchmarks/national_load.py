@@ -1,0 +1,312 @@
+"""Benchmark: the national dataset (benchmarks/national) loaded, projected, weighed and read.
+
+Writes the dataset's TOML files at --scale, starts an embedded PostgreSQL in a temporary
+directory (or in --keep DIR, left there), and measures in one run:
+
+  load        Importer(runtime.ledger): plan_folder, then record (import_folder, the path of
+              `govledger import`): events recorded, seconds of each, events/s
+  projection  runtime.catch_up() after the load, events/s; a full rebuild (rebuild.rebuild)
+              next to reading and decoding the log (rebuild.read_and_decode), and their ratio
+  disk        pg_total_relation_size of every table (with its indexes and TOAST), grouped as
+              log, chain/tree, read model and other, in bytes per event, after VACUUM (ANALYZE)
+  reads       GraphQL over HTTP against `govledger serve --workers 1` (proofs.serve): one unit
+              as of a date, one government's tree with staffing, every government's staffing;
+              p50 and p99 over --reads random distinct (subject, asOf, knownAt)
+
+Run on demand, never by the test suite:
+
+    .venv/bin/python benchmarks/national_load.py --scale 0.01 --json /tmp/national.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import cProfile
+import json
+import logging
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from statistics import median
+from typing import Any, TypeVar
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [p for p in (str(HERE.parent), str(HERE)) if p not in sys.path]
+
+import httpx  # noqa: E402
+from as_of import Horizon, horizon  # noqa: E402
+from proofs import post, quantile, serve, timed  # noqa: E402
+from rebuild import console, read_and_decode, rebuild  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from api.runtime import Runtime  # noqa: E402
+from benchmarks.national import expected_counts  # noqa: E402
+from benchmarks.national.__main__ import write  # noqa: E402
+from cli.progress import bar, progress_bar  # noqa: E402
+from ledger.database import start_embedded  # noqa: E402
+from ledger.importing.importer import Importer  # noqa: E402
+from ledger.integrity.checkpoints import make_key  # noqa: E402
+from ledger.settings import Settings  # noqa: E402
+
+UNIT = """query($id: ID!, $asOf: Date!, $knownAt: DateTime, $fy: Int!) {
+  orgUnit(id: $id, asOf: $asOf, knownAt: $knownAt) {
+    name staffing { authorized current } budget(fiscalYear: $fy) { budgeted executed } } }"""
+TREE = """query($root: ID!, $asOf: Date!, $knownAt: DateTime) {
+  orgUnits(root: $root, asOf: $asOf, knownAt: $knownAt) {
+    id name parent { id } staffing { authorized current } } }"""
+ROLLUP = """query($asOf: Date!, $knownAt: DateTime) {
+  governments(asOf: $asOf, knownAt: $knownAt) { id name staffing { authorized current } } }"""
+WARMUP = 10
+T = TypeVar("T")
+Row = tuple[str, str, float, str]
+"""(phase, measure, value, unit)."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: str
+    start: date
+    recorded: datetime
+    """When the ledger first held it: no knownAt is drawn before."""
+
+
+def draw(rng: random.Random, span: Horizon, subject: Subject) -> dict[str, Any]:
+    """asOf between the subject's start (or the first reference date) and the last; knownAt
+    between the moment the ledger held both that asOf's first reports and the subject, and the
+    end of the log (as_of.Horizon.draw, per subject)."""
+    first = max(subject.start, span.dates[0])
+    as_of = first + timedelta(days=rng.randint(0, (span.dates[-1] - first).days))
+    reached = span.first_recorded[max(0, bisect.bisect_right(span.dates, as_of) - 1)]
+    reached = max(reached, subject.recorded)
+    moments = max(0.0, (span.last_recorded - reached).total_seconds())
+    known_at = reached + timedelta(seconds=rng.uniform(0, moments))
+    return {"asOf": as_of.isoformat(), "knownAt": known_at.isoformat()}
+
+
+def draws(
+    rng: random.Random, span: Horizon, subjects: list[Subject], n: int, key: str | None
+) -> list[dict[str, Any]]:
+    """n samples, no two alike (so that the answer cache never answers)."""
+    found: dict[str, dict[str, Any]] = {}
+    while len(found) < n:
+        subject = rng.choice(subjects)
+        sample = draw(rng, span, subject) | ({key: subject.id} if key else {})
+        found[json.dumps(sample, sort_keys=True)] = sample
+    return list(found.values())
+
+
+def subjects(runtime: Runtime) -> tuple[list[Subject], list[Subject]]:
+    """Every unit and every government (a unit at the top), from the read model."""
+    with runtime.connect() as conn:
+        rows = conn.execute(
+            "SELECT subject_id::text, min(valid_from), min(recorded_from), "
+            "bool_or(kind = 'org.parent' AND parent_id IS NULL) FROM rm_facts "
+            "WHERE kind IN ('org.name', 'org.parent') GROUP BY subject_id ORDER BY subject_id"
+        ).fetchall()
+    every = [Subject(*row[:3]) for row in rows]
+    return every, [subject for subject, row in zip(every, rows, strict=True) if row[3]]
+
+
+def sizes(runtime: Runtime) -> dict[str, int]:
+    """pg_total_relation_size of every table (heap, indexes, TOAST), by group."""
+    log = runtime.ledger.events_table
+    groups = dict.fromkeys(("log", "chain/tree", "read model", "other"), 0)
+    with runtime.connect() as conn:
+        for name, size in conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        ):
+            group = {log: "log", f"{log}_chain": "chain/tree", f"{log}_merkle": "chain/tree"}
+            groups[group.get(name) or ("read model" if name[:3] == "rm_" else "other")] += size
+    return groups
+
+
+def vacuum(runtime: Runtime) -> None:
+    with runtime.connect() as conn:
+        conn.autocommit = True
+        conn.execute("VACUUM (ANALYZE)")
+
+
+def load(runtime: Runtime, folder: Path, profile: Path | None) -> tuple[int, float, float]:
+    """The folder imported as import_folder does: (events, planning s, recording s)."""
+    importer = Importer(runtime.ledger)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    start = time.perf_counter()
+    with console.status(f"checking and planning {folder}"):
+        report = importer.plan_folder(folder)
+    planned = time.perf_counter()
+    with progress_bar("facts") as progress:
+        task = progress.add_task("recording", total=report.recorded)
+        importer.on_fact = lambda: progress.advance(task)
+        importer.record()
+    if profiler and profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    return sum(report.events.values()), planned - start, time.perf_counter() - planned
+
+
+def reads(url: str, runtime: Runtime, n: int, seed: int) -> tuple[list[Row], dict[str, Any]]:
+    """The three reads, kinds taking turns, as rows; and the answers' sizes."""
+    rng = random.Random(seed)
+    span = horizon(runtime)
+    units, governments = subjects(runtime)
+    whole = [Subject("", span.dates[0], span.first_recorded[0])]
+    unit_samples = draws(rng, span, units, n + WARMUP, "id")
+    tree_samples = draws(rng, span, governments, n + WARMUP, "root")
+    rollup_samples = draws(rng, span, whole, n + WARMUP, None)
+    answered: dict[str, list[int]] = {"unit": [], "tree": [], "rollup": []}
+    with httpx.Client(base_url=url, timeout=120) as client:
+
+        def unit(i: int) -> None:
+            sample = unit_samples[i]
+            fiscal_year = int(sample["asOf"][:4])
+            found = post(client, UNIT, sample | {"fy": fiscal_year})["orgUnit"]
+            answered["unit"].append(found is not None)
+
+        def tree(i: int) -> None:
+            answered["tree"].append(len(post(client, TREE, tree_samples[i])["orgUnits"]))
+
+        def rollup(i: int) -> None:
+            answered["rollup"].append(len(post(client, ROLLUP, rollup_samples[i])["governments"]))
+
+        found = timed(n, WARMUP, {"unit": unit, "tree": tree, "rollup": rollup})
+    rows: list[Row] = []
+    names = {
+        "unit": "(a) orgUnit as of (staffing, budget)",
+        "tree": "(b) one government's tree, staffing",
+        "rollup": "(c) governments' staffing (tree scan)",
+    }
+    for kind, values in found.items():
+        rows.append(("reads", f"{names[kind]} p50", quantile(values, 0.50), "ms"))
+        rows.append(("reads", f"{names[kind]} p99", quantile(values, 0.99), "ms"))
+    named, tree_units, govs = (answered[kind][WARMUP:] for kind in ("unit", "tree", "rollup"))
+    rows += [
+        ("reads", f"(a) answers naming the unit, of {n}", sum(named), "answers"),
+        ("reads", "(b) units in a tree's answer, median", median(tree_units), "units"),
+        ("reads", "(b) units in a tree's answer, max", max(tree_units), "units"),
+        ("reads", "(c) governments in the answer, median", median(govs), "govs"),
+    ]
+    return rows, {"units": len(units), "governments": len(governments)}
+
+
+def clock(work: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    return work(), time.perf_counter() - start
+
+
+def measure(args: argparse.Namespace, folder: Path) -> tuple[list[Row], dict[str, Any]]:
+    counts = expected_counts(args.scale, args.seed)
+    _, generated = clock(lambda: write(folder / "national", args.scale, args.seed))
+    toml = sum(f.stat().st_size for f in (folder / "national").iterdir())
+    rows: list[Row] = [
+        ("dataset", "expected events", counts.total_events, "events"),
+        ("dataset", f"TOML files (generated in {generated:.1f} s)", toml / 1e6, "MB"),
+    ]
+    make_key(folder / "checkpoint.key")
+    database = start_embedded(folder)
+    runtime = Runtime(replace(Settings.from_env(), data_dir=folder), database=database)
+    try:
+        events, planning, recording = load(runtime, folder / "national", args.profile)
+        rows += [
+            ("load", "events recorded", events, "events"),
+            ("load", "planning (read, check, plan the folder)", planning, "s"),
+            ("load", "recording", recording, "s"),
+            ("load", "import_folder in all", planning + recording, "s"),
+            ("load", "rate", events / (planning + recording), "events/s"),
+        ]
+        with bar("projecting the log") as advance:
+            projected, caught = clock(lambda: runtime.catch_up(advance) or 0)
+        rows.append(("projection", "catch-up after the load", projected / caught, "events/s"))
+        vacuum(runtime)
+        groups = sizes(runtime)  # as `govledger import` leaves the database (and VACUUM)
+        if not args.skip_rebuild:
+            with console.status("reading and decoding the log, then rebuilding"):
+                read_and_decode(runtime)  # warm-up, as rebuild.py does
+                decoded, decoding = clock(lambda: read_and_decode(runtime))
+                rebuilt, rebuilding = clock(lambda: rebuild(runtime))
+            decode_rate, rebuild_rate = decoded / decoding, rebuilt / rebuilding
+            rows += [
+                ("projection", "read + decode", decode_rate, "events/s"),
+                ("projection", "full rebuild (reset + catch_up)", rebuild_rate, "events/s"),
+                ("projection", "ratio rebuild / read+decode", rebuild_rate / decode_rate, "x"),
+            ]
+            vacuum(runtime)
+        rows += [("disk", group, size / events, "bytes/event") for group, size in groups.items()]
+        rows.append(("disk", "all tables", sum(groups.values()) / events, "bytes/event"))
+        rows.append(("disk", "all tables", sum(groups.values()) / 1e6, "MB"))
+        process, url = serve(database.config.url(), folder / "checkpoint.key", folder / "serve.log")
+        try:
+            read_rows, answered = reads(url, runtime, args.reads, args.seed)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        rows += read_rows
+    finally:
+        runtime.close()
+        assert database.embedded is not None
+        database.embedded.cleanup()  # stops the server; the data dir stays with --keep
+    meta = {"scale": args.scale, "seed": args.seed, "events": events, "reads": args.reads}
+    return rows, meta | answered
+
+
+def number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:,.2f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=0.01, help="of the dataset (0.01)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reads", type=int, default=200, help="timed reads of each kind (200)")
+    parser.add_argument("--keep", type=Path, help="an empty folder for the data dir, left there")
+    parser.add_argument("--skip-rebuild", action="store_true", help="no read+decode or rebuild")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--profile", type=Path, help="cProfile stats of the load to this file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    load_before = os.getloadavg()[0]
+    git = ["git", "-C", str(HERE), "describe", "--always", "--dirty"]
+    code = subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown"
+    if args.keep:
+        if args.keep.exists() and any(args.keep.iterdir()):
+            parser.error(f"--keep {args.keep}: the folder is not empty")
+        args.keep.mkdir(parents=True, exist_ok=True)
+        rows, meta = measure(args, args.keep.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="govledger-national-") as name:
+            rows, meta = measure(args, Path(name))
+    load_after = os.getloadavg()[0]
+    table = Table(
+        title=f"national dataset, scale {args.scale}, seed {args.seed}: {meta['events']:,} events"
+        f" (code {code})",
+        caption=f"{meta['units']:,} units, {meta['governments']} governments; reads: "
+        f"{args.reads} each over HTTP, one server process; (c) sums every unit's staffing by "
+        f"scanning the tree, no rollup is maintained. Load average {load_before:.1f} at start, "
+        f"{load_after:.1f} at end (a noisy machine: read the figures with that in mind).",
+    )
+    for column in ("phase", "measure", "value", "unit"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    for phase, what, value, unit in rows:
+        table.add_row(phase, what, number(value), unit)
+    console.print(table)
+    if args.keep:
+        console.print(f"data dir kept: GOVLEDGER_DATA_DIR={args.keep} govledger serve")
+    if args.json:
+        figures = [{"phase": p, "measure": m, "value": v, "unit": u} for p, m, v, u in rows]
+        meta |= {"code": code, "load_average": [load_before, load_after], "figures": figures}
+        args.json.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
