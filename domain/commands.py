@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.indicator import IndicatorKind
 from domain.provenance import Provenance
 from domain.task import TaskKind, TaskStatus
-from domain.text import TextKind, TextLimits, check_key, check_text
+from domain.text import TextKind, TextLimits, check_key, check_text, passes
 
 TEXT_KINDS: dict[str, TextKind] = {
     "name": TextKind.NAME,
@@ -64,6 +64,48 @@ def _check_value(field: str, kind: str, value: object, limits: TextLimits) -> No
             _check_value(name, part.name, getattr(value, part.name), limits)
 
 
+def _passes(kind: str, value: object, limits: TextLimits) -> bool:
+    """Whether _check_value would pass the value, looked at without naming any field (the
+    bulk of an import passes): False wherever it might not, so that _check_value names why."""
+    cls = type(value)
+    if cls in _PLAIN:
+        return True
+    if isinstance(value, str):
+        text_kind = TEXT_KINDS.get(kind)
+        return text_kind is not None and len(value) <= limits.of(text_kind) and passes(value)
+    if isinstance(value, list | tuple):
+        for item in value:  # noqa: SIM110 (a loop: all() over a generator costs twice as much)
+            if not _passes(kind, item, limits):
+                return False
+        return True
+    if isinstance(value, dict):
+        for key, item in value.items():
+            label = str(key)
+            if len(label) > limits.label or not passes(label):
+                return False
+            if not _passes(key if key in TEXT_KINDS else kind, item, limits):
+                return False
+        return True
+    if hasattr(cls, "__dataclass_fields__") and not isinstance(value, type):
+        for name, _ in _field_names(cls):
+            if not _passes(name, getattr(value, name), limits):
+                return False
+    return True
+
+
+_PLAIN = frozenset({int, float, bool, type(None), date, UUID})
+"""Types _check_value passes as they are (no text in them)."""
+_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[tuple[str, str], ...]:
+    """A dataclass's field names, each with its name as the API spells it (camel)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple((part.name, camel(part.name)) for part in fields(cls))
+    return names
+
+
 @dataclass(frozen=True)
 class Command:
     """Base of all commands; expected_version guards the subject against lost updates."""
@@ -71,8 +113,10 @@ class Command:
     def check_text(self, limits: TextLimits) -> None:
         """InvalidInput naming the field when a text the command carries is too long or holds a
         character the ledger refuses (domain/text.py)."""
-        for part in fields(self):
-            _check_value(camel(part.name), part.name, getattr(self, part.name), limits)
+        for name, api_name in _field_names(type(self)):
+            value = getattr(self, name)
+            if not _passes(name, value, limits):
+                _check_value(api_name, name, value, limits)
 
 
 def check_request(

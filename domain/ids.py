@@ -4,6 +4,7 @@ it matched): its id is that uuid (for a budget line, the line of that fiscal yea
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 from domain.names import unspaced
@@ -11,6 +12,8 @@ from domain.names import unspaced
 NAMESPACE = UUID("6f1d3c2a-8b0e-5a7c-9d41-2e5b7f0a9c13")
 HELD = "id:"
 UUID_CHARS = 36
+KEYS = 1 << 16
+"""Ids remembered per kind: a large import names each key many times."""
 
 
 def held_id(key: str) -> UUID | None:
@@ -23,19 +26,23 @@ def held_id(key: str) -> UUID | None:
         raise ValueError(f"{key!r} is not id:<uuid>") from None
 
 
+@lru_cache(maxsize=KEYS)
 def unit_id(key: str) -> UUID:
     return held_id(key) or uuid5(NAMESPACE, f"unit:{key}")
 
 
+@lru_cache(maxsize=KEYS)
 def budget_line_id(key: str) -> UUID:
     """The line of one fiscal year: key is `<line key>:<fiscal year>`."""
     return held_id(key) or uuid5(NAMESPACE, f"budget-line:{key}")
 
 
+@lru_cache(maxsize=KEYS)
 def task_id(key: str) -> UUID:
     return held_id(key) or uuid5(NAMESPACE, f"task:{key}")
 
 
+@lru_cache(maxsize=KEYS)
 def indicator_id(key: str) -> UUID:
     return held_id(key) or uuid5(NAMESPACE, f"indicator:{key}")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from domain.errors import InvalidInput, invalid
-from domain.names import unspaced
+from domain.names import clean, unspaced
 from domain.rules import MAX_COUNT, check_count, optional_text, required_text
+from domain.text import passes
 
 MAX_ROWS = 1000
 """The most rows one table may hold (the Seoul tables hold a few dozen)."""
@@ -64,6 +66,9 @@ def make_row(
     resolution: str | None = None,
 ) -> StaffingRow:
     """Validate one input row and give it its series key."""
+    row = _valid_row(job_category, grade, authorized, current, women, series_key, resolution)
+    if row is not None:
+        return row
     at = f"rows[{index}]"
     category = required_text(f"{at}.jobCategory", job_category)
     grade_text = optional_text(f"{at}.grade", grade)
@@ -74,6 +79,35 @@ def make_row(
         raise invalid(f"{at}.women", women, f"exceeds current headcount ({current})")
     key = optional_text(f"{at}.seriesKey", series_key) or derive_series_key(category, grade_text)
     note = optional_text(f"{at}.resolution", resolution)
+    return StaffingRow(key, category, grade_text, authorized, current, women, note)
+
+
+@lru_cache(maxsize=1 << 14, typed=True)
+def _valid_row(
+    job_category: str,
+    grade: str | None,
+    authorized: int | None,
+    current: int,
+    women: int | None,
+    series_key: str | None,
+    resolution: str | None,
+) -> StaffingRow | None:
+    """make_row's row where the input plainly keeps every rule (the bulk of an import), made
+    without naming the fields; None where it might not, for make_row to name what is wrong.
+    Remembered by value (rows repeat from report to report, and an import makes each twice:
+    planning, then deciding); typed, so that True is not taken for 1."""
+    for text in (job_category, grade, series_key, resolution):
+        if text is not None and (type(text) is not str or not passes(text)):
+            return None
+    for count in (authorized, current, women):
+        if count is not None and (type(count) is not int or not 0 <= count <= MAX_COUNT):
+            return None
+    category = clean(job_category) if job_category else ""
+    if not category or current is None or (women is not None and women > current):
+        return None
+    grade_text = (clean(grade) or None) if grade else None
+    key = (clean(series_key) if series_key else None) or derive_series_key(category, grade_text)
+    note = (clean(resolution) or None) if resolution else None
     return StaffingRow(key, category, grade_text, authorized, current, women, note)
 
 

@@ -61,6 +61,11 @@ def _what(char: str) -> str:
     return "a noncharacter"
 
 
+def passes(value: str) -> bool:
+    """Whether the text holds no character the ledger refuses (check_chars says which)."""
+    return _REFUSED.search(value) is None
+
+
 def check_chars(field: str, value: str) -> None:
     """InvalidInput naming the field when the text holds a character the ledger refuses."""
     found = _REFUSED.search(value)

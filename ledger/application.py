@@ -10,7 +10,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import TypeVar, cast
 from uuid import UUID
@@ -82,7 +82,7 @@ class Ledger(Application[UUID]):
         super().__init__(env=ledger_env(config))
         self.limits = limits or text_limits()
         self.ledger_recorder.bound(config.timeouts.statement)
-        self.subjects = Subjects(self.repository)
+        self.subjects = Subjects(self.repository, self.ledger_recorder.select_events_of)
         self.chain_events()
 
     def chain_events(self) -> None:
@@ -197,6 +197,10 @@ class Ledger(Application[UUID]):
 
     def exists(self, aggregate_id: UUID) -> bool:
         return self.subjects.exists(aggregate_id)
+
+    def load_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """The aggregates of these ids the ledger holds, read at once (ledger/subjects.py)."""
+        return self.subjects.load_many(ids)
 
     def decide(self, command: c.Command, provenance: Provenance) -> Aggregate:
         """Apply a command to its subject aggregate and return it, with its new events pending

@@ -4,32 +4,59 @@ in memory between its commands (ledger/work.py); opened where a command creates 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
 from domain.errors import Conflict, NotFound
 
 A = TypeVar("A", bound=Aggregate)
+BATCH = 5000
+"""Ids per query of load_many."""
+NONE: frozenset[UUID] = frozenset()
+
+
+EventsOf = Callable[[Sequence[UUID]], dict[UUID, list[StoredEvent]]]
+"""The stored events of many aggregates, each in version order (LedgerRecorder.select_events_of)."""
 
 
 class Subjects:
-    def __init__(self, repository: Repository[UUID]) -> None:
+    def __init__(self, repository: Repository[UUID], events_of: EventsOf) -> None:
         self.repository = repository
+        self.events_of = events_of
         self._held = threading.local()
 
     @contextmanager
-    def holding(self, held: dict[UUID, Aggregate]) -> Iterator[None]:
-        """Within it, this thread's loads read and keep aggregates in held."""
-        self._held.aggregates = held
+    def holding(
+        self, held: dict[UUID, Aggregate], absent: set[UUID] | None = None
+    ) -> Iterator[None]:
+        """Within it, this thread's loads read and keep aggregates in held; ids in absent (known
+        to have no events, and not in held) are found in neither held nor the repository."""
+        self._held.aggregates, self._held.absent = held, absent
         try:
             yield
         finally:
-            self._held.aggregates = None
+            self._held.aggregates = self._held.absent = None
+
+    def load_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """The aggregates of these ids that have events, reconstructed from one read of their
+        events (one snapshot), BATCH ids a query."""
+        decode = self.repository.event_store.mapper.to_domain_event
+        wanted = list(dict.fromkeys(ids))
+        found: dict[UUID, Aggregate] = {}
+        for start in range(0, len(wanted), BATCH):
+            stored = self.events_of(wanted[start : start + BATCH])
+            for subject, events in stored.items():
+                aggregate = project_aggregate(None, map(decode, events))
+                if aggregate is not None:
+                    found[subject] = aggregate
+        return found
 
     def load(self, cls: type[A], aggregate_id: UUID | None, field: str) -> A:
         """The aggregate, NotFound (naming the command's field) when there is none of cls."""
@@ -38,6 +65,8 @@ class Subjects:
         held = self.held()
         try:
             aggregate = held[aggregate_id] if held and aggregate_id in held else None
+            if aggregate is None and aggregate_id in self.absent():
+                raise AggregateNotFoundError(aggregate_id)
             aggregate = aggregate or self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{field}: {aggregate_id} not found", field=field) from None
@@ -49,7 +78,9 @@ class Subjects:
 
     def exists(self, aggregate_id: UUID) -> bool:
         held = self.held()
-        return (held is not None and aggregate_id in held) or aggregate_id in self.repository
+        if held is not None and aggregate_id in held:
+            return True
+        return aggregate_id not in self.absent() and aggregate_id in self.repository
 
     def subject(self, cls: type[A], aggregate_id: UUID, field: str, expected: int | None) -> A:
         """The command's subject, Conflict when the client's expected version is stale."""
@@ -82,6 +113,10 @@ class Subjects:
     def held(self) -> dict[UUID, Aggregate] | None:
         held: dict[UUID, Aggregate] | None = getattr(self._held, "aggregates", None)
         return held
+
+    def absent(self) -> AbstractSet[UUID]:
+        absent: set[UUID] | None = getattr(self._held, "absent", None)
+        return absent or NONE
 
 
 def check_version(aggregate: Aggregate, expected: int | None) -> None:

@@ -36,9 +36,27 @@ class Decided:
 
 
 class UnitOfWork:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        held: dict[UUID, Aggregate] | None = None,
+        absent: set[UUID] | None = None,
+        *,
+        texts_checked: bool = False,
+    ) -> None:
+        """held: aggregates the caller read already (from the ledger, unchanged since), absent:
+        ids it found without events; both are forgotten once a transaction fails.
+        texts_checked: the caller checked the texts of every command it gives against the
+        ledger's limits already (the importer, as it planned them); the provenance's are checked
+        here all the same."""
         self.ledger = ledger
-        self.held: dict[UUID, Aggregate] = {}
+        self.texts_checked = texts_checked
+        self.held: dict[UUID, Aggregate] = dict(held or {})
+        self.absent: set[UUID] = set(absent or ()) - set(self.held)
+
+    def forget(self) -> None:
+        self.held.clear()
+        self.absent.clear()
 
     def execute(self, items: Sequence[Item]) -> list[Outcome]:
         """Carry out the commands in order and record their events together; Refused when one
@@ -48,10 +66,10 @@ class UnitOfWork:
             try:
                 outcomes = self.record(decided)
             except IntegrityError:
-                self.held.clear()
+                self.forget()
                 continue
             if error is not None:
-                self.held.clear()
+                self.forget()
                 raise Refused(outcomes, error)
             return outcomes
         raise Conflict("too many concurrent changes to the same subjects; try again")
@@ -71,10 +89,13 @@ class UnitOfWork:
         decided: list[Decided] = []
         pending: dict[UUID, int] = {}
         """How many of each subject's pending events the chunk's earlier commands made."""
-        with self.ledger.subjects.holding(self.held):
+        with self.ledger.subjects.holding(self.held, self.absent):
             for command, provenance in items:
                 try:
-                    c.check_request(command, provenance, self.ledger.limits)
+                    if self.texts_checked:
+                        provenance.check_text(self.ledger.limits)
+                    else:
+                        c.check_request(command, provenance, self.ledger.limits)
                     subject = self.ledger.decide(command, provenance)
                 except DomainError as error:
                     return decided, error

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +33,7 @@ class ChainedEvent:
     """The event's stored state, decoded from its JSON (actor, reason and source included)."""
 
 
+@lru_cache(maxsize=256)
 def recorded_text(moment: datetime) -> str:
     """A recorded time as the encoding writes it: UTC, microseconds, `Z`."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
@@ -45,21 +47,50 @@ def canonical(value: Any) -> bytes:
 
 
 def encoding(event: ChainedEvent, previous: str) -> bytes:
+    return _encoding(
+        event.data,
+        event.position,
+        previous,
+        recorded_text(event.recorded_at),
+        str(event.subject),
+        event.type,
+        event.version,
+    )
+
+
+def _encoding(
+    data: Any, position: int, previous: str, recorded: str, subject: str, type: str, version: int
+) -> bytes:
     return canonical(
         {
-            "data": event.data,
-            "position": event.position,
+            "data": data,
+            "position": position,
             "previous": previous,
-            "recordedAt": recorded_text(event.recorded_at),
-            "subject": str(event.subject),
-            "type": event.type,
-            "version": event.version,
+            "recordedAt": recorded,
+            "subject": subject,
+            "type": type,
+            "version": version,
         }
     )
 
 
 def digest(event: ChainedEvent, previous: str) -> str:
     return hashlib.sha256(encoding(event, previous)).hexdigest()
+
+
+def chain_recorded(
+    events: Iterable[tuple[int, UUID, int, str, Any]], recorded_at: datetime, previous: str
+) -> list[str]:
+    """`chain` for events recorded together (one transaction, one recorded time), each given
+    as (position, subject, version, type, data): the digests `chain` gives for them as
+    ChainedEvents, without making one each."""
+    recorded = recorded_text(recorded_at)
+    digests = []
+    for position, subject, version, type, data in events:
+        encoded = _encoding(data, position, previous, recorded, str(subject), type, version)
+        previous = hashlib.sha256(encoded).hexdigest()
+        digests.append(previous)
+    return digests
 
 
 def record_digest(record: dict[str, Any], previous: str) -> str:

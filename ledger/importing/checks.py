@@ -4,6 +4,7 @@ anything is recorded. Pure: parsed TOML in, findings out."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,7 @@ MONEY_UNITS = {"원": 1, "천원": 1_000, "백만원": 1_000_000, "억원": 100_
 SELECTORS = ("staffing", "budget", "tasks", "indicators")
 
 Document = dict[str, Any]
+Index = dict[Any, list[dict[str, Any]]]
 Number = int | Decimal
 
 
@@ -50,6 +52,10 @@ class Facts:
 
     parents: dict[str, str]
     documents: list[tuple[str, Document]]
+    indices: dict[tuple[str, tuple[str, ...]], Index | None] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
+    """Entries by the value of a field, made as the checks ask (candidates)."""
 
     @classmethod
     def of(cls, documents: list[tuple[str, Document]]) -> Facts:
@@ -59,6 +65,31 @@ class Facts:
     def entries(self, kind: str) -> Iterator[dict[str, Any]]:
         for _, document in self.documents:
             yield from document.get(kind, [])
+
+    def candidates(
+        self, kind: str, fields: tuple[str, ...], value: Any
+    ) -> Iterable[dict[str, Any]]:
+        """The entries of a kind that may have fields[0] equal to value, in folder order, for
+        the caller's own test: found through an index of that field, made once, where every
+        entry has every field of the test, each a value that can be a key (so the test raises
+        for none of the entries the index leaves out); else every entry."""
+        if (kind, fields) not in self.indices:
+            self.indices[kind, fields] = self._index(kind, fields)
+        index = self.indices[kind, fields]
+        try:
+            return self.entries(kind) if index is None else index.get(value, [])
+        except TypeError:  # a value that cannot be a key
+            return self.entries(kind)
+
+    def _index(self, kind: str, fields: tuple[str, ...]) -> Index | None:
+        index: Index = {}
+        try:
+            for entry in self.entries(kind):
+                hash(tuple(entry[name] for name in fields))
+                index.setdefault(entry[fields[0]], []).append(entry)
+        except (KeyError, TypeError):
+            return None
+        return index
 
     def units(self, unit: str, descendants: bool) -> set[str]:
         if not descendants:
@@ -186,7 +217,7 @@ def staffing_total(s: dict[str, Any], facts: Facts) -> int | None:
     units = facts.units(s["unit"], s.get("descendants", False))
     tables = [
         t
-        for t in facts.entries("staffing")
+        for t in facts.candidates("staffing", ("reference_date", "unit"), s["reference_date"])
         if t["unit"] in units and t["reference_date"] == s["reference_date"]
     ]
     if not tables:
@@ -210,11 +241,15 @@ def budget_figure(s: dict[str, Any], facts: Facts) -> Number | None:
     return figure
 
 
+BUDGET_TEST = ("reference_date", "unit", "fiscal_year", "item")
+"""The fields _budget's test of a line reads."""
+
+
 def _budget(s: dict[str, Any], year: int, on: str, facts: Facts) -> Number | None:
     units = facts.units(s["unit"], s.get("descendants", False))
     lines = [
         b
-        for b in facts.entries("budget")
+        for b in facts.candidates("budget", BUDGET_TEST, on)
         if b["unit"] in units
         and b["fiscal_year"] == year
         and b["reference_date"] == on

@@ -127,6 +127,26 @@ def indicator_command(entry: dict[str, Any], indicator_id: UUID) -> c.RecordIndi
     )
 
 
+def subjects_of(kind: str, entry: dict[str, Any]) -> list[UUID]:
+    """The ids of the aggregates planning an entry reads (its subject, and its unit or parent),
+    so that they can be read at once beforehand; none for an entry that cannot be read (planning
+    says why)."""
+    try:
+        if kind == "units":
+            parent = entry.get("parent")
+            return [ids.unit_id(entry["key"]), *([ids.unit_id(parent)] if parent else [])]
+        unit = [ids.unit_id(entry["unit"])]
+        if kind == "budget":
+            return [ids.budget_line_id(f"{entry['line']}:{entry['fiscal_year']}"), *unit]
+        if kind == "tasks":
+            return [ids.task_id(entry["key"]), *unit]
+        if kind == "indicators":
+            return [ids.indicator_id(entry["key"]), *unit]
+        return unit
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []
+
+
 def fact_key(kind: str, entry: dict[str, Any]) -> tuple[Any, ...] | None:
     """What identifies the fact an entry states (the importer's key for it): the same fact
     stated twice in one import has one key. None for units, whose entries are dated changes."""
@@ -141,4 +161,3 @@ def fact_key(kind: str, entry: dict[str, Any]) -> tuple[Any, ...] | None:
         indicator, on = ids.indicator_id(entry["key"]), day(entry["reference_date"])
         return ("indicator", indicator, str(entry["period"]), IndicatorKind(entry["kind"]), on)
     return None
-

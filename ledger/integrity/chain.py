@@ -19,7 +19,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Composed, Identifier
 
-from domain.proofs.chain import GENESIS, ChainedEvent, Checked, chain, check
+from domain.proofs.chain import GENESIS, ChainedEvent, Checked, chain, chain_recorded, check
 from ledger.integrity.tree import Frontier, TreeState, TreeStore, node_columns
 
 RECORDED_AT_SETTING = "govledger.recorded_at"
@@ -64,7 +64,7 @@ class ChainStore:
         )
         self.insert_statement = SQL(
             "WITH chained AS (INSERT INTO {schema}.{chain} (notification_id, digest, leaf_index) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::bigint[])) {nodes}"
+            "SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::bigint[])) {nodes}"
         ).format(nodes=self.tree.insert_nodes_sql, **names)
         self.range_statement = SQL(
             "SELECT e.notification_id, e.recorded_at, e.originator_id, e.originator_version, "
@@ -119,19 +119,19 @@ class ChainStore:
         self, curs: psycopg.Cursor[Any], ids: Sequence[int], rows: Sequence[tuple[Any, ...]]
     ) -> None:
         """Chain events just inserted under the lock and append them to the tree: `rows` are
-        (subject, version, topic, state) in the order of `ids`; their recorded time is the
-        transaction's. Two round trips: the chain's tip with the tree's frontier, then the
-        chain's rows with the tree's nodes."""
+        (subject, version, topic, data: the stored state decoded) in the order of `ids`; their
+        recorded time is the transaction's. Two round trips: the chain's tip with the tree's
+        frontier, then the chain's rows with the tree's nodes."""
         recorded_at, tree = self._tip(curs)
         if not tree.in_step:  # a tree left behind by a writer that lacked it
             self.tree.catch_up(curs.connection)
             recorded_at, tree = self._tip(curs)
         previous = GENESIS if tree.digest is None else tree.digest.hex()
-        events = [
-            ChainedEvent(position, recorded_at, subject, version, topic, orjson.loads(state))
-            for position, (subject, version, topic, state) in zip(ids, rows, strict=True)
-        ]
-        digests = [bytes.fromhex(d) for d in chain(events, previous)]
+        events = (
+            (position, subject, version, topic, data)
+            for position, (subject, version, topic, data) in zip(ids, rows, strict=True)
+        )
+        digests = [bytes.fromhex(d) for d in chain_recorded(events, recorded_at, previous)]
         self._insert(curs, list(ids), digests, tree.frontier())
 
     def _tip(self, curs: psycopg.Cursor[Any]) -> tuple[datetime, TreeState]:

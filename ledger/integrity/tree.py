@@ -200,7 +200,7 @@ class TreeStore:
         self.names = names
         self.insert_nodes_sql = SQL(
             "INSERT INTO {schema}.{merkle} (level, node_index, hash) "
-            "SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])"
+            "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[])"
         ).format(**names)
         self.state_statement = self.state_query()
         self.kept_statement = SQL(
@@ -223,7 +223,7 @@ class TreeStore:
         self.count_statement = SQL("SELECT count(*) FROM {schema}.{merkle}").format(**names)
         self.index_statement = SQL(
             "WITH indexed AS (UPDATE {schema}.{chain} c SET leaf_index = u.leaf "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS u(id, leaf) "
+            "FROM unnest(%b::bigint[], %b::bigint[]) AS u(id, leaf) "
             "WHERE c.notification_id = u.id) {insert}"
         ).format(insert=self.insert_nodes_sql, **names)
         self.copy_statement = SQL(
