@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 MONEY_UNITS = {"원": 1, "천원": 1_000, "백만원": 1_000_000, "억원": 100_000_000}
 SELECTORS = ("staffing", "budget", "tasks", "indicators")
@@ -342,8 +343,8 @@ def load_folder(folder: Path) -> list[tuple[str, Document]]:
 
 def load_file(path: Path) -> Document:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
+        return tomli.loads(path.read_text(encoding="utf-8"))
+    except tomli.TOMLDecodeError as error:
         raise CheckError(f"{path.name} is not valid TOML: {error}") from None
     except UnicodeDecodeError as error:
         raise CheckError(f"{path.name} is not UTF-8 text: {error}") from None
