@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
+from api import heap
 from api.graphql.context import Services
 from api.http import pages
 from api.http.cache import AnswerCache
@@ -39,6 +40,7 @@ def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         services["current"] = await runtime.open_services()
+        heap.settle()
         try:
             yield
         finally:

@@ -1,0 +1,23 @@
+"""The heap of a serving process, settled once it has started, for a shorter tail.
+
+A read allocates thousands of short-lived containers (the document's results, the answer's
+dicts); CPython's collector runs its youngest generation every 700 allocations and, every
+hundred of those, may traverse every object alive, including the tens of thousands that
+start-up left for good (modules, the schema, its types and resolvers). Those full passes are
+the pauses a client sees as its slowest requests. So, after start-up: collect once, move every
+object alive into the permanent generation (`gc.freeze`, never traversed again), and run the
+young generations less often. BENCHMARKS.md gives what it did to the p99."""
+
+from __future__ import annotations
+
+import gc
+
+THRESHOLDS = (10_000, 20, 20)
+"""Allocations before a young collection, then young collections before a middle one, and
+middle ones before a full one (CPython's defaults: 700, 10, 10)."""
+
+
+def settle() -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
