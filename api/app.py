@@ -30,9 +30,10 @@ async def metrics(_: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
+def create_app(runtime: Runtime, owns_runtime: bool = False, settle_heap: bool = False) -> ASGIApp:
     """The application over a runtime; with owns_runtime, it closes the runtime when it stops
-    (a worker process, whose runtime is its own)."""
+    (a worker process, whose runtime is its own); with settle_heap, it settles the process's
+    heap once started (api/heap.py: a serving process, not a test's)."""
     services: dict[str, Services] = {}
     cache = AnswerCache(runtime.settings.api.answer_cache_bytes)
     http = GraphQLHTTP(services, cache)
@@ -40,7 +41,8 @@ def create_app(runtime: Runtime, owns_runtime: bool = False) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         services["current"] = await runtime.open_services()
-        heap.settle()
+        if settle_heap:
+            heap.settle()
         try:
             yield
         finally:

@@ -112,7 +112,7 @@ def serve(args: argparse.Namespace) -> None:
         console.print(f"GraphQL on http://{args.host}:{args.port}/graphql ({workers} workers)")
         if workers == 1:
             runtime.start_projector()
-            run_uvicorn(args, create_app(runtime))
+            run_uvicorn(args, create_app(runtime, settle_heap=True))
         else:
             with shared_safe_time() as safe_time:
                 os.environ.update(worker_environment(runtime, safe_time))

@@ -30,7 +30,7 @@ def worker_app() -> ASGIApp:
         raise ValueError(f"{WORKER_DATABASE} is not set: workers are started by serve --workers")
     runtime = Runtime(settings, database=Database(PgConfig.from_url(url)))
     runtime.start_projector()
-    return create_app(runtime, owns_runtime=True)
+    return create_app(runtime, owns_runtime=True, settle_heap=True)
 
 
 @contextmanager
