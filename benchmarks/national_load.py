@@ -6,12 +6,16 @@ directory (or in --keep DIR, left there), and measures in one run:
   load        Importer(runtime.ledger): plan_folder, then record (import_folder, the path of
               `govledger import`): events recorded, seconds of each, events/s
   projection  runtime.catch_up() after the load, events/s; a full rebuild (rebuild.rebuild)
-              next to reading and decoding the log (rebuild.read_and_decode), and their ratio
+              next to reading and decoding the log (rebuild.read_and_decode), and their ratio;
+              the rebuild without the rollup's maintenance too (projector.rollup = None), then
+              with it (what the reads read), and what it costs
   disk        pg_total_relation_size of every table (with its indexes and TOAST), grouped as
               log, chain/tree, read model and other, in bytes per event, after VACUUM (ANALYZE)
   reads       GraphQL over HTTP against `govledger serve --workers 1` (proofs.serve): one unit
-              as of a date, one government's tree with staffing, every government's staffing;
-              p50 and p99 over --reads random distinct (subject, asOf, knownAt)
+              as of a date, one government's tree with staffing, every government's staffing
+              by scanning the trees (c) and from the rollup the projector keeps (d, at the same
+              (asOf, knownAt) as (c), whose answers it must equal); p50 and p99 over --reads
+              random distinct (subject, asOf, knownAt)
 
 Run on demand, never by the test suite:
 
@@ -64,6 +68,8 @@ TREE = """query($root: ID!, $asOf: Date!, $knownAt: DateTime) {
     id name parent { id } staffing { authorized current } } }"""
 ROLLUP = """query($asOf: Date!, $knownAt: DateTime) {
   governments(asOf: $asOf, knownAt: $knownAt) { id name staffing { authorized current } } }"""
+KEPT = """query($asOf: Date!, $knownAt: DateTime) {
+  rollup(asOf: $asOf, knownAt: $knownAt) { government { id name } authorized current } }"""
 WARMUP = 10
 T = TypeVar("T")
 Row = tuple[str, str, float, str]
@@ -156,8 +162,19 @@ def load(runtime: Runtime, folder: Path, profile: Path | None) -> tuple[int, flo
     return sum(report.events.values()), planned - start, time.perf_counter() - planned
 
 
+def scanned(government: dict[str, Any]) -> tuple[Any, ...]:
+    """A government of (c)'s answer as (d) gives it (no table in force: current 0)."""
+    figures = government["staffing"] or {"authorized": None, "current": 0}
+    return (government["id"], government["name"], figures["authorized"], figures["current"])
+
+
+def kept(totals: dict[str, Any]) -> tuple[Any, ...]:
+    government = totals["government"]
+    return (government["id"], government["name"], totals["authorized"], totals["current"])
+
+
 def reads(url: str, runtime: Runtime, n: int, seed: int) -> tuple[list[Row], dict[str, Any]]:
-    """The three reads, kinds taking turns, as rows; and the answers' sizes."""
+    """The four reads, kinds taking turns, as rows; and the answers' sizes."""
     rng = random.Random(seed)
     span = horizon(runtime)
     units, governments = subjects(runtime)
@@ -165,7 +182,8 @@ def reads(url: str, runtime: Runtime, n: int, seed: int) -> tuple[list[Row], dic
     unit_samples = draws(rng, span, units, n + WARMUP, "id")
     tree_samples = draws(rng, span, governments, n + WARMUP, "root")
     rollup_samples = draws(rng, span, whole, n + WARMUP, None)
-    answered: dict[str, list[int]] = {"unit": [], "tree": [], "rollup": []}
+    answered: dict[str, list[int]] = {"unit": [], "tree": [], "rollup": [], "kept": []}
+    answers: dict[str, list[list[tuple[Any, ...]]]] = {"rollup": [], "kept": []}
     with httpx.Client(base_url=url, timeout=120) as client:
 
         def unit(i: int) -> None:
@@ -178,24 +196,35 @@ def reads(url: str, runtime: Runtime, n: int, seed: int) -> tuple[list[Row], dic
             answered["tree"].append(len(post(client, TREE, tree_samples[i])["orgUnits"]))
 
         def rollup(i: int) -> None:
-            answered["rollup"].append(len(post(client, ROLLUP, rollup_samples[i])["governments"]))
+            found = post(client, ROLLUP, rollup_samples[i])["governments"]
+            answered["rollup"].append(len(found))
+            answers["rollup"].append([scanned(government) for government in found])
 
-        found = timed(n, WARMUP, {"unit": unit, "tree": tree, "rollup": rollup})
+        def rollup_kept(i: int) -> None:
+            found = post(client, KEPT, rollup_samples[i])["rollup"]
+            answered["kept"].append(len(found))
+            answers["kept"].append([kept(totals) for totals in found])
+
+        requests = {"unit": unit, "tree": tree, "rollup": rollup, "kept": rollup_kept}
+        found = timed(n, WARMUP, requests)
     rows: list[Row] = []
     names = {
         "unit": "(a) orgUnit as of (staffing, budget)",
         "tree": "(b) one government's tree, staffing",
         "rollup": "(c) governments' staffing (tree scan)",
+        "kept": "(d) rollup (kept by the projector)",
     }
     for kind, values in found.items():
         rows.append(("reads", f"{names[kind]} p50", quantile(values, 0.50), "ms"))
         rows.append(("reads", f"{names[kind]} p99", quantile(values, 0.99), "ms"))
     named, tree_units, govs = (answered[kind][WARMUP:] for kind in ("unit", "tree", "rollup"))
+    same = sum(a == b for a, b in zip(answers["rollup"], answers["kept"], strict=True))
     rows += [
         ("reads", f"(a) answers naming the unit, of {n}", sum(named), "answers"),
         ("reads", "(b) units in a tree's answer, median", median(tree_units), "units"),
         ("reads", "(b) units in a tree's answer, max", max(tree_units), "units"),
         ("reads", "(c) governments in the answer, median", median(govs), "govs"),
+        ("reads", f"(d) answers equal to (c)'s, of {n + WARMUP}", same, "answers"),
     ]
     return rows, {"units": len(units), "governments": len(governments)}
 
@@ -203,6 +232,37 @@ def reads(url: str, runtime: Runtime, n: int, seed: int) -> tuple[list[Row], dic
 def clock(work: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     return work(), time.perf_counter() - start
+
+
+def rollup_timed(runtime: Runtime, work: Callable[[], T]) -> tuple[T, float, float]:
+    """The work's result and seconds, and the seconds of it the projector spent keeping the
+    rollup (projections/build/rollup.py)."""
+    rollup = runtime.projector.rollup
+    assert rollup is not None
+    maintain, spent = rollup.maintain, [0.0]
+
+    def timed(*args: Any) -> None:
+        start = time.perf_counter()
+        try:
+            maintain(*args)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    setattr(rollup, "maintain", timed)  # noqa: B010 (an instance attribute over the method)
+    try:
+        result, seconds = clock(work)
+    finally:
+        delattr(rollup, "maintain")
+    return result, seconds, spent[0]
+
+
+def rebuild_without_rollup(runtime: Runtime) -> int:
+    """A rebuild that leaves rm_rollup empty: what the projector costs without keeping it."""
+    kept, runtime.projector.rollup = runtime.projector.rollup, None
+    try:
+        return rebuild(runtime)
+    finally:
+        runtime.projector.rollup = kept
 
 
 def measure(args: argparse.Namespace, folder: Path) -> tuple[list[Row], dict[str, Any]]:
@@ -226,19 +286,52 @@ def measure(args: argparse.Namespace, folder: Path) -> tuple[list[Row], dict[str
             ("load", "rate", events / (planning + recording), "events/s"),
         ]
         with bar("projecting the log") as advance:
-            projected, caught = clock(lambda: runtime.catch_up(advance) or 0)
-        rows.append(("projection", "catch-up after the load", projected / caught, "events/s"))
+            projected, caught, maintaining = rollup_timed(
+                runtime, lambda: runtime.catch_up(advance) or 0
+            )
+        rows += [
+            ("projection", "catch-up after the load", projected / caught, "events/s"),
+            ("projection", "of its time, keeping the rollup", maintaining / caught * 100, "%"),
+        ]
         vacuum(runtime)
         groups = sizes(runtime)  # as `govledger import` leaves the database (and VACUUM)
         if not args.skip_rebuild:
             with console.status("reading and decoding the log, then rebuilding"):
                 read_and_decode(runtime)  # warm-up, as rebuild.py does
                 decoded, decoding = clock(lambda: read_and_decode(runtime))
-                rebuilt, rebuilding = clock(lambda: rebuild(runtime))
-            decode_rate, rebuild_rate = decoded / decoding, rebuilt / rebuilding
+                bare_rates, rebuild_rates, shares = [], [], []
+                for _ in range(args.rebuilds):  # in turns, the one the reads read last
+                    bare, bare_seconds = clock(lambda: rebuild_without_rollup(runtime))
+                    rebuilt, rebuilding, maintaining = rollup_timed(
+                        runtime, lambda: rebuild(runtime)
+                    )
+                    bare_rates.append(bare / bare_seconds)
+                    rebuild_rates.append(rebuilt / rebuilding)
+                    shares.append(maintaining / rebuilding)
+            decode_rate, rebuild_rate = decoded / decoding, median(rebuild_rates)
+            bare_rate = median(bare_rates)
+            turns = f"median of {args.rebuilds}"
             rows += [
                 ("projection", "read + decode", decode_rate, "events/s"),
-                ("projection", "full rebuild (reset + catch_up)", rebuild_rate, "events/s"),
+                ("projection", f"full rebuild without the rollup, {turns}", bare_rate, "events/s"),
+                (
+                    "projection",
+                    f"full rebuild (reset + catch_up), {turns}",
+                    rebuild_rate,
+                    "events/s",
+                ),
+                (
+                    "projection",
+                    "rebuild rate lost to the rollup",
+                    (1 - rebuild_rate / bare_rate) * 100,
+                    "%",
+                ),
+                (
+                    "projection",
+                    "of a rebuild's time, keeping the rollup",
+                    median(shares) * 100,
+                    "%",
+                ),
                 ("projection", "ratio rebuild / read+decode", rebuild_rate / decode_rate, "x"),
             ]
             vacuum(runtime)
@@ -271,6 +364,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reads", type=int, default=200, help="timed reads of each kind (200)")
     parser.add_argument("--keep", type=Path, help="an empty folder for the data dir, left there")
     parser.add_argument("--skip-rebuild", action="store_true", help="no read+decode or rebuild")
+    parser.add_argument(
+        "--rebuilds", type=int, default=2, help="rebuilds without and with the rollup, in turns (2)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--profile", type=Path, help="cProfile stats of the load to this file")
     args = parser.parse_args(argv)
@@ -292,8 +388,9 @@ def main(argv: list[str] | None = None) -> None:
         f" (code {code})",
         caption=f"{meta['units']:,} units, {meta['governments']} governments; reads: "
         f"{args.reads} each over HTTP, one server process; (c) sums every unit's staffing by "
-        f"scanning the tree, no rollup is maintained. Load average {load_before:.1f} at start, "
-        f"{load_after:.1f} at end (a noisy machine: read the figures with that in mind).",
+        f"scanning the trees, (d) reads the rollup the projector keeps. Load average "
+        f"{load_before:.1f} at start, {load_after:.1f} at end (a noisy machine: read the "
+        "figures with that in mind).",
     )
     for column in ("phase", "measure", "value", "unit"):
         table.add_column(column, justify="right" if column == "value" else "left")

@@ -10,6 +10,10 @@ is dropped and rebuilt from the log at start.
 - `rm_events`: the public log's index (who, what, which units); the event's data stays in the
   log itself and is decoded when asked for. Indexed by recorded_at too, so that a window of
   transaction time (Query.learned, EventFilter.recordedAfter) is found in two probes.
+- `rm_rollup`: every government's staffing totals over valid time (one row where they change),
+  each version with its transaction-time interval like rm_facts; the projector keeps it in the
+  transaction of the rows it derives from (projections/build/rollup.py), and `Query.rollup`
+  reads one row a government (projections/read/rollup.py).
 - `rm_meta`: the projector's position and the safe time S it publishes, written in the same
   transaction as the rows they describe (projections/freshness.py), and its halt, if an event
   stopped it (projections/halt.py). The halt columns are added in place to a read model built
@@ -17,10 +21,10 @@ is dropped and rebuilt from the log at start.
 
 Every row of rm_facts, rm_staffing, rm_subjects and rm_events names its `government_id`: the
 root of its owner's tree as the tree stood when its event was recorded (a root is its own
-government), so that a government's own copy is a logical replica of the read model filtered
-by it (`publication`, docs/deploy.md). The tables that are updated in place keep their whole
-old row in the WAL (REPLICA IDENTITY FULL), which a row filter on an UPDATE needs; it costs
-nothing unless wal_level is logical.
+government); a row of rm_rollup, the government it totals. So a government's own copy is a
+logical replica of the read model filtered by it (`publication`, docs/deploy.md). The tables
+that are updated in place keep their whole old row in the WAL (REPLICA IDENTITY FULL), which a
+row filter on an UPDATE needs; it costs nothing unless wal_level is logical.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
-LAYOUT_VERSION = 10
+LAYOUT_VERSION = 11
 PROJECTION_NAME = "ledger"
 PROJECTED_CHANNEL = "govledger_projected"
 
@@ -59,7 +63,15 @@ HAS_HALT_COLUMNS = (
     "WHERE table_name = 'rm_meta' AND column_name = 'halted_since'"
 )
 
-TABLES = ("rm_facts", "rm_staffing", "rm_labels", "rm_subjects", "rm_events", "rm_meta")
+TABLES = (
+    "rm_facts",
+    "rm_staffing",
+    "rm_labels",
+    "rm_subjects",
+    "rm_events",
+    "rm_rollup",
+    "rm_meta",
+)
 """Dropped by a rebuild (rm_meta too, since its columns follow the layout)."""
 
 DDL = """
@@ -131,9 +143,29 @@ CREATE TABLE rm_events (
     unit_path uuid[] NOT NULL,
     government_id uuid NOT NULL
 );
+
+CREATE TABLE rm_rollup (
+    government_id uuid NOT NULL,
+    valid_from date NOT NULL,
+    recorded_from timestamptz NOT NULL,
+    recorded_to timestamptz,
+    units int NOT NULL,
+    authorized bigint,
+    current bigint NOT NULL,
+    women bigint,
+    reference_date date
+);
+ALTER TABLE rm_rollup REPLICA IDENTITY FULL;
+CREATE UNIQUE INDEX rm_rollup_believed ON rm_rollup (government_id, valid_from)
+    WHERE recorded_to IS NULL;
+CREATE INDEX rm_rollup_read ON rm_rollup (government_id, valid_from DESC)
+    INCLUDE (recorded_from, recorded_to);
+CREATE INDEX rm_rollup_recorded_from ON rm_rollup (recorded_from);
+CREATE INDEX rm_rollup_recorded_to ON rm_rollup (recorded_to);
 """
 """The tables, with the indexes that applying the log itself needs (to close the fact versions
-a later event supersedes, and to find subjects)."""
+a later event supersedes, and to find subjects); rm_rollup, a few rows a government, has all of
+its own from the start (the projector reads it, the read probes it once a government)."""
 
 READ_INDEXES = """
 CREATE INDEX rm_facts_subject ON rm_facts (kind, subject_id, valid_from)
@@ -153,7 +185,7 @@ CREATE INDEX rm_events_recorded ON rm_events (recorded_at, position);
 """The indexes reads need. A rebuild creates them once it has reached the head of the log,
 which costs a fraction of keeping them up to date row by row while it applies the log."""
 
-GOVERNMENT_TABLES = ("rm_facts", "rm_staffing", "rm_subjects", "rm_events")
+GOVERNMENT_TABLES = ("rm_facts", "rm_staffing", "rm_subjects", "rm_events", "rm_rollup")
 """The tables whose rows each belong to one government (their `government_id`)."""
 SHARED_TABLES = ("rm_labels", "rm_meta")
 """What every government's copy needs whole: the staffing lines' labels, and the projector's

@@ -199,6 +199,20 @@ def _one_table(table: StaffingTable) -> StaffingView:
 
 
 @dataclass(frozen=True)
+class GovernmentTotalsView:
+    """A government's staffing totals at one (asOf, knownAt), as the projector keeps them
+    (rm_rollup): Staffing's authorized, current, women and reference date over its tree, and
+    the units in force in it (None and 0 where no table is in force)."""
+
+    government: UnitView
+    units: int
+    authorized: int | None
+    current: int
+    women: int | None
+    reference_date: date | None
+
+
+@dataclass(frozen=True)
 class BudgetLineView:
     id: UUID
     owner_id: UUID

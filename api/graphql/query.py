@@ -17,10 +17,11 @@ from api.graphql.types import proofs
 from api.graphql.types.audit import AuditQuery
 from api.graphql.types.events import EventConnection, EventFilter
 from api.graphql.types.learned import LEARNED, Asked, RecordingConnection, checked, recordings
+from api.graphql.types.rollup import GovernmentTotals
 from api.graphql.types.units import Indicator, OrgUnit
 from api.graphql.types.webhooks import WebhookQuery
 from domain.text import DEFAULT_LIMITS, checked_texts
-from projections.read import queries, units
+from projections.read import queries, rollup, units
 from projections.read.read_ahead import unit_with_own_staffing
 
 
@@ -106,6 +107,17 @@ class Query(AuditQuery, WebhookQuery):
         moment, day = await context.known_at(known_at), context.as_of(as_of)
         found = await context.reads.run(lambda conn: units.roots(conn, day, moment))
         return [OrgUnit.of(unit, day, moment) for unit in found]
+
+    @strawberry.field(
+        description="Every government in force at asOf (default today), as recorded by knownAt, with its staffing totals then: the governments and figures of governments { staffing }, read from the totals the projector keeps (one row a government, not a scan of the trees). Ordered by government name, then id."
+    )
+    async def rollup(
+        self, info: Info, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[GovernmentTotals]:
+        context = ctx(info)
+        moment, day = await context.known_at(known_at), context.as_of(as_of)
+        found = await context.reads.run(lambda conn: rollup.rollup(conn, day, moment))
+        return [GovernmentTotals.of(totals, day, moment) for totals in found]
 
     @strawberry.field
     async def org_unit(

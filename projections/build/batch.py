@@ -64,6 +64,28 @@ class EventRow:
     government_id: UUID
 
 
+class UnitChange(NamedTuple):
+    """A unit's staffing table, place or status changed at `moment`, from `valid_from` on: what
+    the rollup (rollup.py) recomputes from."""
+
+    moment: datetime
+    unit_id: UUID
+    valid_from: date
+
+
+class TableTotals(NamedTuple):
+    """One version of a unit's staffing table, summed as Staffing sums it (authorized and women
+    None unless every line, or the unit, gives them)."""
+
+    unit_id: UUID
+    valid_from: date
+    recorded_from: datetime
+    recorded_to: datetime | None
+    authorized: int | None
+    current: int
+    women: int | None
+
+
 @dataclass
 class Batch:
     """The rows one batch of events adds, resolving corrections within the batch in memory."""
@@ -72,6 +94,15 @@ class Batch:
     events: list[EventRow] = field(default_factory=list)
     close_believed: dict[FactKey, datetime] = field(default_factory=dict)
     touched: set[UUID] = field(default_factory=set)
+    units_changed: list[UnitChange] = field(default_factory=list)
+    closed_tables: list[TableTotals] = field(default_factory=list)
+    """The staffing tables, written by earlier batches, that this one closed (as the UPDATE
+    that closed them returned them)."""
+    first_position: int = 0
+    first_moment: datetime | None = None
+    last_moment: datetime | None = None
+    tree_version: int = 0
+    """The version of the org tree (tree.ParentTimelines) before the batch's events."""
     _open: dict[FactKey, FactRow] = field(default_factory=dict)
 
     def change(

@@ -39,7 +39,12 @@ class Projection:
         names the event that failed its chain check, decoding or building (on_event's errors
         pass through: they stand for a crash)."""
         self.builder.load_subjects(conn, {entry.originator_id for entry in entries})
-        batch = Batch()
+        batch = Batch(
+            first_position=entries[0].position,
+            first_moment=entries[0].recorded_at,
+            last_moment=entries[-1].recorded_at,
+            tree_version=self.builder.tree.version,
+        )
         for n, entry in enumerate(entries):
             try:
                 tip = follows(tip, entry)

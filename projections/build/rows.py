@@ -12,17 +12,20 @@ from eventsourcing.domain import Aggregate
 from psycopg.rows import args_row
 
 from projections import facts
-from projections.build.batch import Batch, EventRow, FactKey, FactRow, Subject
+from projections.build.batch import Batch, EventRow, FactKey, FactRow, Subject, UnitChange
+from projections.build.rollup import ROLLUP_KINDS, Statuses, StatusLink, unit_statuses
 from projections.build.tree import ParentLink, ParentTimelines
 
 
 class RowBuilder:
     """What the projector remembers between batches: every subject's owner and version, and the
-    tree's parent links over both time axes. `reload` forgets it after a rolled-back batch."""
+    tree's parent links and the units' statuses over both time axes. `reload` forgets it after a
+    rolled-back batch."""
 
     def __init__(self) -> None:
         self.subjects: dict[UUID, Subject] = {}
         self.tree = ParentTimelines()
+        self.statuses = Statuses()
         self.believed: set[FactKey] = set()
         """The facts of which a version is believed (none retracted since): only for those can
         an event close a version that an earlier batch wrote."""
@@ -31,6 +34,7 @@ class RowBuilder:
         self.subjects.clear()
         self.believed = believed_facts(conn)
         self.tree = parent_timelines(conn)
+        self.statuses = unit_statuses(conn)
 
     def load_subjects(self, conn: psycopg.Connection[Any], ids: set[UUID]) -> None:
         missing = [i for i in ids if i not in self.subjects]
@@ -67,9 +71,14 @@ class RowBuilder:
                     parent = change.value["parent_id"]
                     link = ParentLink(change.valid_from, UUID(parent) if parent else None, at)
                     self.tree.add(change.subject_id, link)
+                elif change.kind == "org.status":
+                    status = StatusLink(change.valid_from, bool(change.value["open"]), at)
+                    self.statuses.add(change.subject_id, status)
             else:
                 self.believed.discard(key)
             batch.change(key, at, row, believed)
+            if change.kind in ROLLUP_KINDS:
+                batch.units_changed.append(UnitChange(at, change.subject_id, change.valid_from))
         event_row = self.event_row(event, subject, position, at)
         for row in rows:
             row.government_id = event_row.government_id

@@ -1,7 +1,7 @@
 """Who runs the projection: the projector follows the event log by position and applies it to
 the read model in batches (projection.py), recording its position in the same transaction as
-its rows (tracking.py). One projector runs at a time (an advisory lock); others wait as
-standbys. It wakes on NOTIFY, and on an idle heartbeat.
+its rows (tracking.py) and the national rollup they change (rollup.py). One projector runs at a
+time (an advisory lock); others wait as standbys. It wakes on NOTIFY, and on an idle heartbeat.
 
 It also finds the safe time S for every reader (projections/freshness.py): before applying, it
 asks the log for a barrier (head H, moment C); once it has applied the log through H, every
@@ -33,6 +33,7 @@ from projections.build import layout
 from projections.build.halting import EventFailed, Halting
 from projections.build.log import Entry, EventLog
 from projections.build.projection import Decode, OnEvent, Projection
+from projections.build.rollup import Rollup
 from projections.build.tracking import TrackingRecorder
 from projections.halt import Halt
 
@@ -70,6 +71,8 @@ class Projector:
         self.log = EventLog(events_table)
         self.projection = Projection(decode)
         self.recorder = TrackingRecorder()
+        self.rollup: Rollup | None = Rollup()
+        """Keeps rm_rollup with each batch; None leaves it (only to measure what it costs)."""
         self.halting = Halting()
         self.on_event: OnEvent | None = None
         self.stale = False
@@ -135,6 +138,8 @@ class Projector:
             self.chain_tip = None
             self.projection.reload(conn)
             self.recorder.reload(conn)
+            if self.rollup is not None:
+                self.rollup.forget()
             self.target = None
             self.stale = False
         if self.target is None:
@@ -167,12 +172,15 @@ class Projector:
         return len(entries)
 
     def apply(self, conn: psycopg.Connection[Any], entries: list[Entry]) -> None:
-        """Build the batch's rows and write them; EventFailed names the event, or the batch
-        whose write failed."""
+        """Build the batch's rows and write them, with the rows of the national rollup they
+        change (rollup.py); EventFailed names the event, or the batch whose write failed."""
         tip = self.chain_tip or self.log.digest_before(conn, entries[0].position)
         batch, tip = self.projection.process(conn, entries, tip, self.on_event)
+        builder = self.projection.builder
         try:
-            self.recorder.write(conn, batch, self.projection.builder.subjects)
+            self.recorder.write(conn, batch, builder.subjects)
+            if self.rollup is not None:
+                self.rollup.maintain(conn, batch, builder.tree, builder.statuses)
         except Exception as error:
             raise EventFailed.of(entries, error) from error
         self.chain_tip = tip

@@ -11,15 +11,27 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections.build.batch import Batch, EventRow, FactKey, FactRow, Subject
+from projections.build.batch import Batch, EventRow, FactKey, FactRow, Subject, TableTotals
 
 Label = tuple[str, str, str | None]
 """(series key, job category, grade) of a staffing line, as the line states them."""
 
-CLOSE = """
-UPDATE {table} f SET recorded_to = u.t
-FROM unnest(%s::{key_type}[], %s::date[], %s::timestamptz[]) AS u(subject_id, valid_from, t)
-WHERE f.{subject} = u.subject_id AND f.valid_from = u.valid_from AND f.recorded_to IS NULL
+TABLE_TOTALS = """
+    CASE WHEN array_position(f.authorized, NULL) IS NULL
+        THEN (SELECT coalesce(sum(x), 0) FROM unnest(f.authorized) x) END,
+    (SELECT coalesce(sum(x), 0) FROM unnest(f.current) x),
+    coalesce(f.unit_women, CASE WHEN cardinality(f.labels) = 0 THEN 0
+        WHEN array_position(f.women, NULL) IS NULL THEN (SELECT sum(x) FROM unnest(f.women) x)
+        END)
+"""
+"""A staffing row's (authorized, current, women) as Staffing sums them (views.py): authorized
+null where a line gives none, women the unit's figure, else the lines' where every line gives
+one (a table of no lines: 0). rollup.table_totals is the same in Python."""
+CLOSE_STAFFING = f"""
+UPDATE rm_staffing f SET recorded_to = u.t
+FROM unnest(%s::uuid[], %s::date[], %s::timestamptz[]) AS u(subject_id, valid_from, t)
+WHERE f.unit_id = u.subject_id AND f.valid_from = u.valid_from AND f.recorded_to IS NULL
+RETURNING f.unit_id, f.valid_from, f.recorded_from, f.recorded_to, {TABLE_TOTALS}
 """
 CLOSE_FACTS = """
 UPDATE rm_facts f SET recorded_to = u.t
@@ -63,7 +75,7 @@ class Writer:
         self, conn: psycopg.Connection[Any], batch: Batch, subjects: dict[UUID, Subject]
     ) -> None:
         with conn.cursor() as cur:
-            self.close(cur, batch.close_believed)
+            batch.closed_tables = self.close(cur, batch.close_believed)
             staffing = [f for f in batch.facts if f.kind == "staffing"]
             others = [f for f in batch.facts if f.kind != "staffing"]
             if staffing:
@@ -78,18 +90,21 @@ class Writer:
             upsert_subjects(cur, [(i, subjects[i]) for i in batch.touched])
 
     @staticmethod
-    def close(cur: psycopg.Cursor[Any], closing: dict[FactKey, datetime]) -> None:
+    def close(cur: psycopg.Cursor[Any], closing: dict[FactKey, datetime]) -> list[TableTotals]:
+        """Close the versions; return the staffing tables closed, summed (for the rollup)."""
         staffing = [(k, t) for k, t in closing.items() if k.kind == "staffing"]
         others = [(k, t) for k, t in closing.items() if k.kind != "staffing"]
+        closed: list[TableTotals] = []
         if staffing:
             cur.execute(
-                CLOSE.format(table="rm_staffing", key_type="uuid", subject="unit_id"),
+                CLOSE_STAFFING,
                 (
                     [k.subject_id for k, _ in staffing],
                     [k.valid_from for k, _ in staffing],
                     [t for _, t in staffing],
                 ),
             )
+            closed = [TableTotals(*row) for row in cur.fetchall()]
         if others:
             cur.execute(
                 CLOSE_FACTS,
@@ -100,6 +115,7 @@ class Writer:
                     [t for _, t in others],
                 ),
             )
+        return closed
 
     def copy_staffing(self, cur: psycopg.Cursor[Any], facts: list[FactRow]) -> None:
         tables = [(f, self.label_ids(f.value["rows"])) for f in facts]

@@ -20,6 +20,10 @@ READ_MODEL = {
         "position, type, subject_id, subject_version, valid_from, actor, unit_path, government_id"
     ),
     "rm_subjects": "subject_id, subject_type, owner_id, version, attrs, government_id",
+    "rm_rollup": (
+        "(government_id, valid_from, recorded_from)::text, recorded_to, units, authorized, "
+        "current, women, reference_date"
+    ),
 }
 
 
