@@ -81,13 +81,18 @@ class Loaders:
         self.events_table = events_table
         self._made: dict[str, DataLoader[Any, Any]] = {}
 
-    def _load(
-        self, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]], key: Hashable
-    ) -> Awaitable[Any]:
+    def _loader(
+        self, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]]
+    ) -> DataLoader[Any, Any]:
         loader = self._made.get(name)
         if loader is None:
             loader = self._made[name] = DataLoader(batch)
-        return loader.load(key)
+        return loader
+
+    def _load(
+        self, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]], key: Hashable
+    ) -> Awaitable[Any]:
+        return self._loader(name, batch).load(key)
 
     async def _per_group(
         self,
@@ -128,6 +133,15 @@ class Loaders:
         )
         return [tuple(found[(a, k)][u].subtree(u)) for a, k, u in keys]
 
+    def prime_tree(self, as_of: date, known_at: datetime, tree: Tree) -> None:
+        """Give the unit and subtree loaders what one read of a tree holds already: each unit
+        in it and each unit's subtree, as their own reads would find them (the same relations
+        in force at the same moment), so that a tree's page asks for neither again."""
+        unit, subtree = self._loader("unit", self._units), self._loader("subtree", self._subtrees)
+        for unit_id, view in tree.units.items():
+            unit.prime((as_of, known_at, unit_id), view)
+            subtree.prime((as_of, known_at, unit_id), tuple(tree.subtree(unit_id)))
+
     def last_recorded(self, known_at: datetime, unit_id: UUID) -> Awaitable[UnitView | None]:
         return self._load("last", self._last_recorded, (known_at, unit_id))
 
@@ -162,9 +176,7 @@ class Loaders:
         self, as_of: date, known_at: datetime, unit_ids: Units, view: StaffingView | None
     ) -> None:
         """Give the loader an answer read beforehand (with the unit, in one statement)."""
-        if "staffing" not in self._made:
-            self._made["staffing"] = DataLoader(self._staffing)
-        self._made["staffing"].prime((as_of, known_at, unit_ids), view)
+        self._loader("staffing", self._staffing).prime((as_of, known_at, unit_ids), view)
 
     def budget_lines(
         self, as_of: date, known_at: datetime, fiscal_year: int, owners: Units

@@ -89,10 +89,12 @@ class Query(AuditQuery, WebhookQuery):
         moment, day = await context.known_at(known_at), context.as_of(as_of)
         if root_id is None:
             tree = await context.reads.run(lambda conn: units.every_unit(conn, day, moment))
+            context.loaders.prime_tree(day, moment, tree)
             return [OrgUnit.of(unit, day, moment) for unit in tree.in_order()]
         root = parse_id(root_id, "root")
         found = await context.reads.run(lambda conn: units.subtrees(conn, [root], day, moment))
         tree = found[root]
+        context.loaders.prime_tree(day, moment, tree)
         return [
             OrgUnit.of(tree.units[i], day, moment) for i in tree.subtree(root) if i in tree.units
         ]

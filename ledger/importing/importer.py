@@ -119,7 +119,12 @@ class Importer:
         *,
         actor: str = ACTOR,
         reasons: tuple[str, str] = REASONS,
+        known: dict[UUID, Aggregate | None] | None = None,
     ) -> None:
+        """known: subjects as an earlier import of this process left them (its `left`), so
+        that a long history imported a part at a time is not read again from the log for each
+        part; a writer that moved one on since makes its transaction fail and the subject is
+        read again, as for any subject planning read."""
         self.ledger = ledger
         self.on_fact = on_fact
         self.actor, self.reasons = actor, reasons
@@ -129,8 +134,11 @@ class Importer:
         self.created: set[UUID] = set()
         self.restated: Counter[tuple[Any, ...]] = Counter()
         """How many more times the input states each fact (a later document's correction)."""
-        self.loaded: dict[UUID, Aggregate | None] = {}
+        self.loaded: dict[UUID, Aggregate | None] = dict(known or {})
         """The subjects planning read, each loaded once per import (None: the ledger has none)."""
+        self.left: dict[UUID, Aggregate | None] = {}
+        """After a record (not a dry run): every subject this import read or changed, as the
+        ledger holds it now; what a following import may be given as `known`."""
         self.unit_plans: dict[UUID, dict[str, dict[date, Any]]] = {}
 
     def import_folder(self, folder: Path, dry_run: bool = False) -> ImportReport:
@@ -235,6 +243,8 @@ class Importer:
                     f"{name}: {plan.what}: {refused.error}. The {done} facts before it {then}"
                 ) from refused.error
             self.recorded(outcomes)
+        if not dry_run:
+            self.left = dict.fromkeys(work.absent - work.held.keys()) | work.held
 
     def provenance(self, plan: Plan) -> Provenance:
         return Provenance(self.actor, self.reasons[plan.correction], plan.source)

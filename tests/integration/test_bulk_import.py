@@ -28,6 +28,7 @@ from domain import ids
 from domain.orgunit import OrgUnit
 from domain.text import TextLimits
 from domain.timeline import Timeline
+from ledger.importing.checks import load_file
 from ledger.importing.importer import Importer, ImportStopped
 from tests.conftest import EDITOR, staffing_rows
 
@@ -111,6 +112,32 @@ def test_the_bulk_read_rebuilds_each_subject_as_the_repository_does(
     assert set(found) == set(subjects)
     for subject in subjects:
         assert state(found[subject]) == state(runtime.ledger.repository.get(subject))
+
+
+def test_a_history_imported_a_year_at_a_time_starts_each_year_from_what_the_last_left(
+    runtime: Runtime, national: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[set[UUID]] = []
+    load_many = runtime.ledger.load_many
+    monkeypatch.setattr(
+        runtime.ledger, "load_many", lambda wanted: read.append(set(wanted)) or load_many(wanted)
+    )
+    files = sorted(national.glob("*.toml"))
+    known: dict[UUID, Any] = {}
+    for year in sorted({path.name[:4] for path in files}):
+        importer = Importer(runtime.ledger, known=known)
+        chunk = [(path.name, load_file(path)) for path in files if path.name.startswith(year)]
+        importer.plan_documents(chunk)
+        importer.record()
+        assert not read[-1] & known.keys(), "a subject the last year left is read again"
+        known = importer.left
+    assert len(read) > 1 and log_size(runtime) > 1000
+    held = {subject: a for subject, a in known.items() if a is not None}
+    assert held and all(
+        state(a) == state(runtime.ledger.repository.get(subject)) for subject, a in held.items()
+    )
+    assert runtime.ledger.verify_chain().broken is None
+    assert Importer(runtime.ledger).import_folder(national).recorded == 0
 
 
 def corrected(folder: Path) -> None:

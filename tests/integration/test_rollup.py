@@ -355,6 +355,49 @@ def test_query_rollup_answers_as_governments_staffing(reads: Reads) -> None:
     assert reads.run(compare()) > 50
 
 
+UNIT_FIELDS = """id name parent { id name } children { id }
+  own: staffing(includeDescendants: false) { authorized current }
+  staffing { authorized current women referenceDate
+    rows { jobCategory grade authorized current } }"""
+
+
+def test_a_tree_page_answers_as_each_unit_read_alone(reads: Reads) -> None:
+    """orgUnits hands its loaders the units and subtrees its one read of the tree found
+    (Loaders.prime_tree): every unit of the page, with its parent, children and subtree sums,
+    must answer as the unit read in a request of its own, at every moment, across moves."""
+    runtime = reads.runtime
+    make_history(runtime, None)
+    runtime.catch_up()
+    tree_query = f"""query($root: ID, $asOf: Date, $knownAt: DateTime) {{
+      orgUnits(root: $root, asOf: $asOf, knownAt: $knownAt) {{ {UNIT_FIELDS} }} }}"""
+    unit_query = f"""query($id: ID!, $asOf: Date, $knownAt: DateTime) {{
+      orgUnit(id: $id, asOf: $asOf, knownAt: $knownAt) {{ {UNIT_FIELDS} }} }}"""
+
+    async def execute(query: str, **variables: Any) -> Any:
+        context = Context(reads.services, principal=READER)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        assert not result.errors, result.errors
+        return result.data
+
+    async def compare() -> int:
+        known = moments(runtime)
+        checked = 0
+        for known_at in [*known[:: max(1, len(known) // 6)], None]:
+            for as_of in (Q1, MOVE_IN, Q4, ACROSS, Q6):
+                moment = None if known_at is None else known_at.isoformat()
+                at = {"asOf": as_of.isoformat(), "knownAt": moment}
+                forest = (await execute(tree_query, root=None, **at))["orgUnits"]
+                roots = [unit for unit in forest if unit["parent"] is None]
+                trees = [(await execute(tree_query, root=r["id"], **at))["orgUnits"] for r in roots]
+                assert [unit for tree in trees for unit in tree] == forest
+                for unit in forest:
+                    assert (await execute(unit_query, id=unit["id"], **at))["orgUnit"] == unit
+                checked += len(forest)
+        return checked
+
+    assert reads.run(compare()) > 50
+
+
 # -- any history -----------------------------------------------------------------------------
 
 DAYS = (date(2019, 3, 31), date(2019, 6, 30), date(2019, 9, 30))
