@@ -306,6 +306,21 @@ def test_a_restart_within_a_transaction_rebuilds_the_same_rows(reads: Reads) -> 
     assert snapshot(runtime) == expected
 
 
+async def answer(reads: Reads, query: str, **variables: Any) -> Any:
+    """The query's data, executed as a request of its own (its own context and loaders)."""
+    context = Context(reads.services, principal=READER)
+    result = await schema.execute(query, variable_values=variables, context_value=context)
+    assert not result.errors, result.errors
+    return result.data
+
+
+def moment(as_of: date, known_at: datetime | None) -> dict[str, str | None]:
+    return {
+        "asOf": as_of.isoformat(),
+        "knownAt": None if known_at is None else known_at.isoformat(),
+    }
+
+
 def test_query_rollup_answers_as_governments_staffing(reads: Reads) -> None:
     runtime = reads.runtime
     make_history(runtime, None)
@@ -319,23 +334,14 @@ def test_query_rollup_answers_as_governments_staffing(reads: Reads) -> None:
     tree_query = """query($root: ID!, $asOf: Date, $knownAt: DateTime) {
       orgUnits(root: $root, asOf: $asOf, knownAt: $knownAt) { id } }"""
 
-    async def execute(query: str, **variables: Any) -> Any:
-        context = Context(reads.services, principal=READER)
-        result = await schema.execute(query, variable_values=variables, context_value=context)
-        assert not result.errors, result.errors
-        return result.data
-
     async def compare() -> int:
         known = moments(runtime)
         checked = 0
         for known_at in [*known[:: max(1, len(known) // 8)], None]:
             for as_of in (Q1, Q2, MOVE_IN, Q4, ACROSS, Q6):
-                variables = {
-                    "asOf": as_of.isoformat(),
-                    "knownAt": None if known_at is None else known_at.isoformat(),
-                }
-                found = (await execute(rollup_query, **variables))["rollup"]
-                governments = (await execute(scan_query, **variables))["governments"]
+                variables = moment(as_of, known_at)
+                found = (await answer(reads, rollup_query, **variables))["rollup"]
+                governments = (await answer(reads, scan_query, **variables))["governments"]
                 assert [t["government"] for t in found] == [
                     {"id": g["id"], "name": g["name"]} for g in governments
                 ]
@@ -347,7 +353,7 @@ def test_query_rollup_answers_as_governments_staffing(reads: Reads) -> None:
                         "referenceDate": None,
                     }
                     assert {k: totals[k] for k in figures} == figures
-                    tree = await execute(tree_query, root=government["id"], **variables)
+                    tree = await answer(reads, tree_query, root=government["id"], **variables)
                     assert totals["units"] == len(tree["orgUnits"])
                 checked += len(found)
         return checked
@@ -373,25 +379,20 @@ def test_a_tree_page_answers_as_each_unit_read_alone(reads: Reads) -> None:
     unit_query = f"""query($id: ID!, $asOf: Date, $knownAt: DateTime) {{
       orgUnit(id: $id, asOf: $asOf, knownAt: $knownAt) {{ {UNIT_FIELDS} }} }}"""
 
-    async def execute(query: str, **variables: Any) -> Any:
-        context = Context(reads.services, principal=READER)
-        result = await schema.execute(query, variable_values=variables, context_value=context)
-        assert not result.errors, result.errors
-        return result.data
-
     async def compare() -> int:
         known = moments(runtime)
         checked = 0
         for known_at in [*known[:: max(1, len(known) // 6)], None]:
             for as_of in (Q1, MOVE_IN, Q4, ACROSS, Q6):
-                moment = None if known_at is None else known_at.isoformat()
-                at = {"asOf": as_of.isoformat(), "knownAt": moment}
-                forest = (await execute(tree_query, root=None, **at))["orgUnits"]
+                at = moment(as_of, known_at)
+                forest = (await answer(reads, tree_query, root=None, **at))["orgUnits"]
                 roots = [unit for unit in forest if unit["parent"] is None]
-                trees = [(await execute(tree_query, root=r["id"], **at))["orgUnits"] for r in roots]
+                trees = [
+                    (await answer(reads, tree_query, root=r["id"], **at))["orgUnits"] for r in roots
+                ]
                 assert [unit for tree in trees for unit in tree] == forest
                 for unit in forest:
-                    assert (await execute(unit_query, id=unit["id"], **at))["orgUnit"] == unit
+                    assert (await answer(reads, unit_query, id=unit["id"], **at))["orgUnit"] == unit
                 checked += len(forest)
         return checked
 
