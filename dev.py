@@ -2,7 +2,7 @@
 """The two commands of the README, for a machine with only Python 3.11+:
 
     python3 dev.py serve [--host H] [--port P]   serve GraphQL on the embedded PostgreSQL
-    python3 dev.py test [pytest args]            run the whole test suite
+    python3 dev.py test [pytest args]            run the whole test suite, a worker per core
 
 Each makes .venv and installs what it needs when missing or out of date (standard library only).
 """
@@ -39,6 +39,14 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def parallel(args: list[str]) -> list[str]:
+    """One pytest-xdist worker per core, each with its own embedded PostgreSQL, and a test
+    file's tests kept on one worker; unless the arguments choose (-n, or -p no:xdist)."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) or "xdist" in a for a in args):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
+
+
 def main() -> None:
     command, *rest = sys.argv[1:] or ["help"]
     if command == "serve":
@@ -47,7 +55,7 @@ def main() -> None:
     if command == "test":
         ensure_env("dev")
         os.chdir(ROOT)
-        os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *rest])
+        os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *parallel(rest), *rest])
     sys.exit(__doc__)
 
 
