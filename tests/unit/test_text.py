@@ -9,6 +9,8 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import commands as c
 from domain.errors import InvalidInput, invalid
@@ -240,3 +242,59 @@ def test_an_error_message_repeats_at_most_80_characters_of_the_value() -> None:
     assert error.message.endswith("… (100002 chars) is refused")
     assert len(error.message) < 130
     assert error.value == "가" * 100_000
+
+
+TEXTS = st.text(
+    alphabet=st.sampled_from(["a", "b", "한", "\n", "\t", "\x00", "\ud800"]), max_size=6
+)
+SMALL = TextLimits(name=4, label=3, reason=5, description=5, key=4)
+"""Limits the generated texts reach either side of."""
+
+
+@st.composite
+def commands(draw: st.DrawFn) -> c.Command:
+    rows = tuple(
+        c.StaffingRowInput(
+            draw(TEXTS),
+            draw(TEXTS | st.none()),
+            1,
+            1,
+            None,
+            draw(TEXTS | st.none()),
+            draw(TEXTS | st.none()),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    staffing = c.RecordStaffing(uuid4(), DAY, rows, note=draw(TEXTS | st.none()))
+    printed = draw(st.dictionaries(TEXTS, TEXTS, max_size=2) | st.none())
+    budget = c.RecordBudgetLine(
+        None,
+        uuid4(),
+        2020,
+        draw(TEXTS | st.none()),
+        draw(TEXTS),
+        DAY,
+        1,
+        None,
+        as_printed=printed,
+    )
+    milestones = tuple(
+        {"when": draw(TEXTS), "what": draw(TEXTS)} for _ in range(draw(st.integers(0, 2)))
+    )
+    chosen = task(title=draw(TEXTS), milestones=milestones, category=draw(TEXTS | st.none()))
+    return draw(st.sampled_from([staffing, budget, chosen]))
+
+
+@settings(max_examples=300)
+@given(commands())
+def test_the_fast_check_passes_exactly_what_the_naming_check_passes(command: c.Command) -> None:
+    """Command.check_text looks at every text without naming fields first (the bulk of an
+    import passes), and names the field only where that look fails: both must agree."""
+    try:
+        for part in fields(command):
+            c._check_value(part.name, part.name, getattr(command, part.name), SMALL)
+    except InvalidInput:
+        named = False
+    else:
+        named = True
+    assert c._passes("command", command, SMALL) == named
