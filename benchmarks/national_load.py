@@ -60,7 +60,8 @@ from cli.progress import bar, progress_bar  # noqa: E402
 from domain.budget import BudgetLine  # noqa: E402
 from ledger.database import start_embedded  # noqa: E402
 from ledger.importing.checks import load_file  # noqa: E402
-from ledger.importing.importer import Importer, quiet_collector  # noqa: E402
+from ledger.importing.collector import quiet_collector  # noqa: E402
+from ledger.importing.importer import Importer  # noqa: E402
 from ledger.integrity.checkpoints import make_key  # noqa: E402
 from ledger.settings import Settings  # noqa: E402
 

@@ -5,11 +5,8 @@ corrected transcription is recorded as one correction."""
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +25,7 @@ from domain.provenance import Provenance
 from domain.task import Task
 from ledger.application import Ledger, Outcome
 from ledger.importing.checks import CheckError, Document, load_file, verify
+from ledger.importing.collector import quiet_collector
 from ledger.importing.entries import (
     KINDS,
     budget_command,
@@ -412,39 +410,6 @@ class Importer:
         held = self.held(key, Indicator, indicator_id, lambda i: i.point(period, kind, on))
         what = f"indicator {entry['key']} {period} {kind.value} at {on}"
         return self.decide(key, held, wanted, Plan("indicators", what, command, False))
-
-
-YOUNG = (10_000, 20)
-"""The collector's thresholds for its young generations during an import (CPython's: 700, 10)."""
-NEVER = 1 << 30
-"""Middle collections before a full one during an import: none."""
-_importing = 0
-_thresholds: tuple[int, int, int] = gc.get_threshold()
-_lock = threading.Lock()
-
-
-@contextmanager
-def quiet_collector() -> Iterator[None]:
-    """Within it (and until the outermost one ends), no full pass of the cyclic garbage
-    collector, and fewer young ones; the thresholds found at the start come back at the end.
-    An import keeps hundreds of thousands of objects alive to its end (documents, plans,
-    aggregates), and each full pass would walk all of them again: a quarter of an import's
-    time. Garbage is still freed by reference counting meanwhile, and cycles by the young
-    passes or, at the latest, by the first full pass after the import."""
-    global _importing, _thresholds
-    with _lock:
-        if not _importing:
-            _thresholds = gc.get_threshold()
-            young, middle, _ = _thresholds
-            gc.set_threshold(max(young, YOUNG[0]), max(middle, YOUNG[1]), NEVER)
-        _importing += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _importing -= 1
-            if not _importing:
-                gc.set_threshold(*_thresholds)
 
 
 def in_force(dated: dict[date, Any], on: date) -> Any:
