@@ -11,6 +11,7 @@ import subprocess
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
+from api import heap
 from api.runtime import Runtime
 from ledger.database import Database, open_database
 from ledger.settings import PgConfig, Settings
@@ -27,10 +28,13 @@ class CommandError(Exception):
 
 
 def open_runtime(settings: Settings | None = None) -> Runtime:
+    """The ledger's runtime for a command, its process's heap settled as a serving process's
+    is (api/heap.py): an import, a projection or a rebuild keeps what start-up left alive
+    throughout, and each full pass of the collector would walk it again."""
     settings = settings or read_settings()
     database = open_checked(settings)
     try:
-        return Runtime(settings, database=database)
+        runtime = Runtime(settings, database=database)
     except ValueError as error:
         raise CommandError(str(error)) from None
     except (psycopg.Error, PersistenceError) as error:
@@ -38,6 +42,8 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             f"the database at {where(database.config)} refused to set up the ledger: "
             f"{reason(error)}; {setting(settings)}"
         ) from None
+    heap.settle()
+    return runtime
 
 
 def read_settings() -> Settings:
