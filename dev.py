@@ -42,7 +42,7 @@ def ensure_env(extras: str) -> None:
 def parallel(args: list[str]) -> list[str]:
     """One pytest-xdist worker per core, each with its own embedded PostgreSQL, and a test
     file's tests kept on one worker; unless the arguments choose (-n, or -p no:xdist)."""
-    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) or "xdist" in a for a in args):
+    if any(a.startswith(("-n", "--numprocesses")) or "xdist" in a for a in args):
         return []
     return ["-n", "auto", "--dist", "loadfile"]
 

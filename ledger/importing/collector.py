@@ -4,9 +4,9 @@ An import keeps what it reads and decides alive to its end (documents, plans, ag
 their events): hundreds of thousands of objects a year of the national dataset. Every one of
 them was walked twice by the young passes, and again by each full pass, with no garbage to
 find: the national load at scale 0.03 spent 24.1 s of 182 in the collector with CPython's
-defaults, 12.9 s with fewer young passes and no full one, and 0.4 s with none, at the same
-peak memory (580 MB; BENCHMARKS.md). Garbage is still freed by reference counting meanwhile;
-the collector finds any cycles once the outermost import has ended."""
+defaults, 12.9 s with fewer young passes and no full one, and 0.4-0.6 s with none, at the
+same peak memory (579-580 MB; BENCHMARKS.md). Garbage is still freed by reference counting
+meanwhile; the collector finds any cycles once the outermost import has ended."""
 
 from __future__ import annotations
 
