@@ -355,8 +355,11 @@ def rebuild_without_rollup(runtime: Runtime) -> int:
 
 
 def measure(args: argparse.Namespace, folder: Path) -> tuple[list[Row], dict[str, Any]]:
-    counts = expected_counts(args.scale, args.seed)
-    _, generated = clock(lambda: write(folder / "national", args.scale, args.seed))
+    keys = args.government
+    counts = expected_counts(args.scale, args.seed, governments=keys)
+    _, generated = clock(
+        lambda: write(folder / "national", args.scale, args.seed, governments=keys)
+    )
     toml = sum(f.stat().st_size for f in (folder / "national").iterdir())
     rows: list[Row] = Said(
         [
@@ -459,6 +462,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.01, help="of the dataset (0.01)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--government", action="append", metavar="KEY", help="only this one (kr-gangwon, …)"
+    )
     parser.add_argument("--reads", type=int, default=200, help="timed reads of each kind (200)")
     parser.add_argument(
         "--scan-reads", type=int, help="timed reads of (c), the tree scan (as --reads)"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from domain.budget import ACCOUNTS
+from projections.staffing_views import sum_or_none
 
 
 @dataclass(frozen=True)
@@ -67,141 +67,6 @@ class Tree:
         return [self.units[i] for i in ordered]
 
 
-@dataclass(slots=True)
-class StaffingRowView:
-    """One line of a table in force. Not frozen: a frozen dataclass takes about 2 µs more to
-    make (a setattr through object per field), and a government's tree makes thousands of
-    lines a read; nothing changes a view once made."""
-
-    series_key: str
-    job_category: str
-    grade: str | None
-    authorized: int | None
-    current: int
-    women: int | None
-    resolutions: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class StaffingView:
-    reference_date: date
-    authorized: int | None
-    current: int
-    women: int | None
-    rows: list[StaffingRowView]
-    sources: list[str]
-    notes: list[str]
-    job_category: str | None = None
-    """Set on the part of a table that by_category gives."""
-
-    def by_category(self) -> list[StaffingView]:
-        """The table's subtotals by job category (소계), in the order of the rows; women only
-        where the rows give them (a unit-level figure cannot be split)."""
-        groups: dict[str, list[StaffingRowView]] = {}
-        for row in self.rows:
-            groups.setdefault(row.job_category, []).append(row)
-        return [
-            StaffingView(
-                reference_date=self.reference_date,
-                authorized=_sum_or_none(r.authorized for r in rows),
-                current=sum(r.current for r in rows),
-                women=_sum_or_none(r.women for r in rows),
-                rows=rows,
-                sources=self.sources,
-                notes=[],
-                job_category=category,
-            )
-            for category, rows in groups.items()
-        ]
-
-
-def _sum_or_none(values: Iterable[int | None]) -> int | None:
-    values = list(values)
-    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
-
-
-@dataclass(frozen=True)
-class StaffingTable:
-    """One unit's staffing table as in force: its reference date, its lines, and what it says
-    of the unit as a whole."""
-
-    unit_id: UUID
-    reference_date: date
-    rows: list[StaffingRowView]
-    women: int | None
-    note: str | None
-    source: str | None
-
-    @property
-    def unit_women(self) -> int | None:
-        if self.women is not None:
-            return self.women
-        return _sum_or_none(row.women for row in self.rows)
-
-    def value(self) -> dict[str, Any]:
-        """The table as its event recorded it (the shape changes() compares)."""
-        rows = []
-        for row in self.rows:
-            line: dict[str, Any] = {
-                "series_key": row.series_key,
-                "job_category": row.job_category,
-                "grade": row.grade,
-                "authorized": row.authorized,
-                "current": row.current,
-                "women": row.women,
-            }
-            if row.resolutions:
-                line["resolution"] = row.resolutions[0]
-            rows.append(line)
-        return {"rows": rows, "women": self.women, "note": self.note, "source": self.source}
-
-
-def roll_up_staffing(tables: list[StaffingTable]) -> StaffingView | None:
-    """Sum the units' tables by series; labels are those of the latest reference date."""
-    if not tables:
-        return None
-    if len(tables) == 1:
-        return _one_table(tables[0])
-    tables = sorted(tables, key=lambda table: table.reference_date)
-    series: dict[str, list[StaffingRowView]] = {}
-    for table in tables:
-        for row in table.rows:
-            series.setdefault(row.series_key, []).append(row)
-    rows = [
-        StaffingRowView(
-            series_key=key,
-            job_category=group[-1].job_category,
-            grade=group[-1].grade,
-            authorized=_sum_or_none(r.authorized for r in group),
-            current=sum(r.current for r in group),
-            women=_sum_or_none(r.women for r in group),
-            resolutions=list(dict.fromkeys(n for r in group for n in r.resolutions)),
-        )
-        for key, group in series.items()
-    ]
-    return StaffingView(
-        reference_date=tables[-1].reference_date,
-        authorized=_sum_or_none(r.authorized for r in rows),
-        current=sum(r.current for r in rows),
-        women=_sum_or_none(table.unit_women for table in tables),
-        rows=rows,
-        sources=sorted({t.source for t in tables if t.source}),
-        notes=[t.note for t in tables if t.note],
-    )
-
-
-def _one_table(table: StaffingTable) -> StaffingView:
-    return StaffingView(
-        reference_date=table.reference_date,
-        authorized=_sum_or_none(r.authorized for r in table.rows),
-        current=sum(r.current for r in table.rows),
-        women=table.unit_women,
-        rows=table.rows,
-        sources=[table.source] if table.source else [],
-        notes=[table.note] if table.note else [],
-    )
-
-
 @dataclass(frozen=True)
 class GovernmentTotalsView:
     """A government's staffing totals at one (asOf, knownAt), as the projector keeps them
@@ -254,7 +119,7 @@ class BudgetView:
 
     @property
     def projects(self) -> int | None:
-        return _sum_or_none(line.projects for line in self.lines)
+        return sum_or_none(line.projects for line in self.lines)
 
     def by_account(self) -> list[BudgetView]:
         """The budget's totals by account (일반회계, 특별회계, 기금; lines without one last)."""

@@ -8,9 +8,10 @@ several groups; each is read with one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
@@ -23,16 +24,8 @@ from projections.read import digests, event_changes, indicators, proofs, queries
 from projections.read.changes import FieldChange
 from projections.read.indicators import IndicatorView
 from projections.read.queries import Conn
-from projections.views import (
-    BudgetLineView,
-    EventPage,
-    StaffingTable,
-    StaffingView,
-    TaskView,
-    Tree,
-    UnitView,
-    roll_up_staffing,
-)
+from projections.staffing_views import StaffingTable, StaffingView, roll_up_staffing
+from projections.views import BudgetLineView, EventPage, TaskView, Tree, UnitView
 
 G = TypeVar("G", bound=tuple[Any, ...])
 R = TypeVar("R")
@@ -50,6 +43,25 @@ def grouped(keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[Any]]
 
 def flat(groups: Sequence[Units]) -> list[UUID]:
     return list(dict.fromkeys(unit for group in groups for unit in group))
+
+
+def sum_tables(tables: Mapping[UUID, StaffingTable], ids: Units) -> StaffingView | None:
+    """The staffing of these units: their tables in force summed, in the order of the ids."""
+    return roll_up_staffing([tables[unit] for unit in ids if unit in tables])
+
+
+def settled(pending: Awaitable[R]) -> R | Awaitable[R]:
+    """A load's value when the loader holds it already (primed, or read by an earlier
+    batch), so that a resolver can answer without a turn of the event loop; else the load.
+    A load that failed stays a load, to raise where it is awaited."""
+    if (
+        isinstance(pending, asyncio.Future)
+        and pending.done()
+        and not pending.cancelled()
+        and pending.exception() is None
+    ):
+        return cast(R, pending.result())
+    return pending
 
 
 class Reads:
@@ -80,6 +92,16 @@ class Loaders:
         self.labels = labels
         self.events_table = events_table
         self._made: dict[str, DataLoader[Any, Any]] = {}
+
+    def close(self) -> None:
+        """Let go of what the loaders read. A loader's batch function is a method of this
+        object, so each loader and this object hold each other, and with them every value
+        read: a cycle that only the cyclic collector would free, in a full pass over
+        everything the requests since the last one left behind (the p99's pauses). Without
+        it, the request's values go as soon as the answer is made."""
+        for loader in self._made.values():
+            loader.clear_all()
+        self._made.clear()
 
     def _loader(
         self, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]]
@@ -133,14 +155,28 @@ class Loaders:
         )
         return [tuple(found[(a, k)][u].subtree(u)) for a, k, u in keys]
 
-    def prime_tree(self, as_of: date, known_at: datetime, tree: Tree) -> None:
+    def prime_tree(
+        self,
+        as_of: date,
+        known_at: datetime,
+        tree: Tree,
+        tables: Mapping[UUID, StaffingTable] | None = None,
+        sums: Collection[bool] = (),
+    ) -> None:
         """Give the unit and subtree loaders what one read of a tree holds already: each unit
         in it and each unit's subtree, as their own reads would find them (the same relations
-        in force at the same moment), so that a tree's page asks for neither again."""
+        in force at the same moment), so that a tree's page asks for neither again. Given the
+        tree's tables too (read_ahead.tables_of_tree), the staffing loader gets each unit's
+        staffing as the page asks it: with its descendants' (True in sums), its own (False)."""
         unit, subtree = self._loader("unit", self._units), self._loader("subtree", self._subtrees)
+        summed = self._loader("staffing", self._staffing)
         for unit_id, view in tree.units.items():
+            ids = tuple(tree.subtree(unit_id))
             unit.prime((as_of, known_at, unit_id), view)
-            subtree.prime((as_of, known_at, unit_id), tuple(tree.subtree(unit_id)))
+            subtree.prime((as_of, known_at, unit_id), ids)
+            if tables is not None:
+                for key in {ids if descendants else (unit_id,) for descendants in sums}:
+                    summed.prime((as_of, known_at, key), sum_tables(tables, key))
 
     def last_recorded(self, known_at: datetime, unit_id: UUID) -> Awaitable[UnitView | None]:
         return self._load("last", self._last_recorded, (known_at, unit_id))
@@ -167,10 +203,7 @@ class Loaders:
             return {table.unit_id: table for table in found}
 
         tables = await self._per_group(keys, read)
-        return [
-            roll_up_staffing([tables[(a, k)][u] for u in ids if u in tables[(a, k)]])
-            for a, k, ids in keys
-        ]
+        return [sum_tables(tables[(a, k)], ids) for a, k, ids in keys]
 
     def prime_staffing(
         self, as_of: date, known_at: datetime, unit_ids: Units, view: StaffingView | None

@@ -22,7 +22,10 @@ from api.graphql.types.units import Indicator, OrgUnit
 from api.graphql.types.webhooks import WebhookQuery
 from domain.text import DEFAULT_LIMITS, checked_texts
 from projections.read import queries, rollup, units
-from projections.read.read_ahead import unit_with_own_staffing
+from projections.read.read_ahead import tables_of_tree, unit_with_own_staffing
+from projections.read.units import Conn
+from projections.staffing_views import StaffingTable
+from projections.views import Tree
 
 
 def filter_args(filter: EventFilter | None) -> dict[str, object]:
@@ -40,17 +43,23 @@ def filter_args(filter: EventFilter | None) -> dict[str, object]:
     }
 
 
-def own_staffing_selected(info: Info) -> bool:
-    """Whether the unit's own staffing (includeDescendants: false) is selected right below it."""
+def staffing_selected(info: Info) -> set[bool]:
+    """The includeDescendants of each staffing field selected right below this field (True
+    where it is not given); a field inside a fragment is not looked for (its staffing is then
+    read by the loader, as without reading ahead)."""
     raw = info._raw_info
+    variables: dict[str, object] = raw.variable_values  # type: ignore[assignment]
+    found: set[bool] = set()
     for node in raw.field_nodes:
         for child in node.selection_set.selections if node.selection_set else ():
             if isinstance(child, FieldNode) and child.name.value == "staffing":
-                variables: dict[str, object] = raw.variable_values  # type: ignore[assignment]
+                descendants = True
                 for argument in child.arguments or ():
                     if argument.name.value == "includeDescendants":
-                        return value_from_ast_untyped(argument.value, variables) is False
-    return False
+                        value = value_from_ast_untyped(argument.value, variables)
+                        descendants = value is not False
+                found.add(descendants)
+    return found
 
 
 async def unit_with_staffing(
@@ -87,14 +96,22 @@ class Query(AuditQuery, WebhookQuery):
     ) -> list[OrgUnit]:
         context = ctx(info)
         moment, day = await context.known_at(known_at), context.as_of(as_of)
-        if root_id is None:
-            tree = await context.reads.run(lambda conn: units.every_unit(conn, day, moment))
-            context.loaders.prime_tree(day, moment, tree)
+        root = None if root_id is None else parse_id(root_id, "root")
+        sums, labels = staffing_selected(info), context.services.labels
+
+        async def read(conn: Conn) -> tuple[Tree, dict[UUID, StaffingTable] | None]:
+            if root is None:
+                tree = await units.every_unit(conn, day, moment)
+            else:
+                tree = (await units.subtrees(conn, [root], day, moment))[root]
+            if not sums or not tree.units:
+                return tree, None
+            return tree, await tables_of_tree(conn, tree, day, moment, labels)
+
+        tree, tables = await context.reads.run(read)
+        context.loaders.prime_tree(day, moment, tree, tables, sums)
+        if root is None:
             return [OrgUnit.of(unit, day, moment) for unit in tree.in_order()]
-        root = parse_id(root_id, "root")
-        found = await context.reads.run(lambda conn: units.subtrees(conn, [root], day, moment))
-        tree = found[root]
-        context.loaders.prime_tree(day, moment, tree)
         return [
             OrgUnit.of(tree.units[i], day, moment) for i in tree.subtree(root) if i in tree.units
         ]
@@ -134,7 +151,7 @@ class Query(AuditQuery, WebhookQuery):
         unit_id = parse_id(id, strict=False)
         if unit_id is None:
             return None
-        if own_staffing_selected(info):
+        if False in staffing_selected(info):
             return await unit_with_staffing(info, unit_id, day, moment)
         found = await context.reads.run(lambda conn: units.units(conn, [unit_id], day, moment))
         return OrgUnit.of(found[unit_id], day, moment) if unit_id in found else None

@@ -36,7 +36,8 @@ class Subscription:
             if position is None:
                 position = (await context.services.freshness.refresh())[0]
             async for view in context.services.fanout.follow(Filter.of(**args), position):  # type: ignore[arg-type]
-                context.loaders = context.new_loaders()
+                spent, context.loaders = context.loaders, context.new_loaders()
+                spent.close()  # the last event's answer is sent: let go of what it read
                 position = view.position
                 yield Event(view=view)
         except Exception as error:

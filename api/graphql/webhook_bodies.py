@@ -59,11 +59,13 @@ class WebhookBodies:
 
     async def read(self, hook: Webhook, first: int) -> Page:
         """The next events matching the webhook after its position, at most first."""
-        result = await schema.execute(
-            self.document,
-            variable_values=variables(hook, first),
-            context_value=Context(self.services),
-        )
+        context = Context(self.services)
+        try:
+            result = await schema.execute(
+                self.document, variable_values=variables(hook, first), context_value=context
+            )
+        finally:
+            context.loaders.close()
         if result.errors or result.data is None:
             problem = result.errors[0].message if result.errors else "no data"
             raise DeliveryFailed(f"reading the events failed: {problem}")

@@ -93,12 +93,15 @@ class GraphQLHTTP:
         found = self.cache.lookup(key, now if context.safe_time else None, context.today)
         if found.body is not None:
             return responses.answer(request, found, found.body, media)
-        result = execute(graphql, document, context)
-        if not isinstance(result, ExecutionResult):  # it awaits something: the database
-            if kind == OperationType.QUERY:  # (a write the client started is carried out)
-                result = await until_disconnect(request.receive, result)
-            else:
-                result = await result
+        try:
+            result = execute(graphql, document, context)
+            if not isinstance(result, ExecutionResult):  # it awaits something: the database
+                if kind == OperationType.QUERY:  # (a write the client started is carried out)
+                    result = await until_disconnect(request.receive, result)
+                else:
+                    result = await result
+        finally:
+            context.loaders.close()
         errors = [with_code(error) for error in result.errors or ()]
         if result.data is None and errors:
             return responses.failed(errors, media)

@@ -12,15 +12,14 @@ import asyncpg
 
 from projections.read import units
 from projections.read.units import KNOWN, Conn
-from projections.views import (
-    StaffingRowView,
+from projections.staffing_views import (
+    Label,
     StaffingTable,
     StaffingView,
-    UnitView,
+    TableColumns,
     roll_up_staffing,
 )
-
-Label = tuple[str, str, str | None]
+from projections.views import UnitView
 
 TABLES = f"""
 SELECT u.id AS unit_id, f.* FROM unnest($3::uuid[]) AS u(id) CROSS JOIN LATERAL (
@@ -63,19 +62,18 @@ class Labels:
 
 
 def _table(row: asyncpg.Record, labels: dict[int, Label]) -> StaffingTable:
-    women = row["women"] or [None] * len(row["labels"])
-    notes = row["resolutions"] or [None] * len(row["labels"])
-    lines = []
-    for label, authorized, current, woman, resolution in zip(
-        row["labels"], row["authorized"], row["current"], women, notes, strict=True
-    ):
-        key, category, grade = labels[label]
-        resolutions = [resolution] if resolution else []
-        lines.append(StaffingRowView(key, category, grade, authorized, current, woman, resolutions))
+    columns = TableColumns(
+        label_ids=row["labels"],
+        labels=labels,
+        authorized=row["authorized"],
+        current=row["current"],
+        women=row["women"],
+        resolutions=row["resolutions"],
+    )
     return StaffingTable(
         unit_id=row["unit_id"],
         reference_date=row["valid_from"],
-        rows=lines,
+        lines=columns,
         women=row["unit_women"],
         note=row["note"],
         source=row["source"],

@@ -26,7 +26,7 @@ from domain import commands as c
 from domain.provenance import Provenance
 from projections.read import staffing
 from projections.schema import PROJECTION_NAME
-from projections.views import StaffingView
+from projections.staffing_views import StaffingView
 from tests.conftest import EDITOR, register, staffing_rows
 
 RETRACTOR = Provenance("tester", "figure withdrawn", "test.txt")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from projections.build.batch import TableTotals
 from projections.build.rollup import Roots, summed, table_totals
 from projections.build.tree import ParentLink, ParentTimelines
-from projections.views import StaffingRowView, StaffingTable, roll_up_staffing
+from projections.staffing_views import StaffingRowView, StaffingTable, roll_up_staffing
 
 DAYS = [date(2020, 1, 1) + timedelta(days=90 * n) for n in range(4)]
 AT = datetime(2024, 1, 1, tzinfo=UTC)

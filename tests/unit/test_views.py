@@ -8,16 +8,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from projections import views
-from projections.views import (
-    BudgetLineView,
-    StaffingRowView,
-    StaffingTable,
-    StaffingView,
-    Tree,
-    UnitView,
-    roll_up_budget,
-)
+from projections import staffing_views
+from projections.staffing_views import StaffingRowView, StaffingTable, StaffingView
+from projections.views import BudgetLineView, Tree, UnitView, roll_up_budget
 
 
 def srow(
@@ -68,7 +61,7 @@ def as_table(day: date, value: dict[str, Any]) -> StaffingTable:
 
 
 def roll_up_staffing(facts: list[tuple[date, dict[str, Any]]]) -> StaffingView | None:
-    return views.roll_up_staffing([as_table(day, value) for day, value in facts])
+    return staffing_views.roll_up_staffing([as_table(day, value) for day, value in facts])
 
 
 def test_roll_up_staffing_of_nothing_is_none() -> None:

@@ -7,7 +7,7 @@ from typing import cast
 
 import strawberry
 
-from projections.views import StaffingView
+from projections.staffing_views import StaffingView
 
 
 @strawberry.type
@@ -31,6 +31,12 @@ class StaffingRow:
     )
 
 
+def _rows(root: Staffing) -> list[StaffingRow]:
+    # The views have StaffingRow's fields as attributes: GraphQL reads them as they are. A
+    # sum's rows are made when first read (most pages ask for its totals alone).
+    return cast(list[StaffingRow], root.view.rows)
+
+
 @strawberry.type
 class Staffing:
     view: strawberry.Private[StaffingView]
@@ -45,7 +51,8 @@ class Staffing:
         description="Null unless every figure included reports women (per row or for the unit)."
     )
     rows: list[StaffingRow] = strawberry.field(
-        description="One unit's table: its rows in the order printed. Summed over units: one row per series, in the order each series first appears in the tables (by reference date, then unit: depth-first by name, then id)."
+        resolver=_rows,
+        description="One unit's table: its rows in the order printed. Summed over units: one row per series, in the order each series first appears in the tables (by reference date, then unit: depth-first by name, then id).",
     )
     sources: list[str] = strawberry.field(
         description="The documents the included figures come from, sorted, each once."
@@ -71,8 +78,6 @@ class Staffing:
             authorized=view.authorized,
             current=view.current,
             women=view.women,
-            # The views have StaffingRow's fields as attributes: GraphQL reads them as they are.
-            rows=cast(list[StaffingRow], view.rows),
             sources=view.sources,
             notes=view.notes,
             job_category=view.job_category,

@@ -6,18 +6,21 @@ they hold that refers to nothing else is in staffing.py, tasks.py and indicators
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Annotated, cast
+from typing import Annotated, Optional, cast
 from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.utils.await_maybe import AwaitableOrValue
 
 from api.errors import BadInput
 from api.graphql import cursors
 from api.graphql.context import ctx
 from api.graphql.ids import parse_id
+from api.graphql.loaders import settled
 from api.graphql.scalars import Won
 from api.graphql.types.events import Change, Event, EventConnection
 from api.graphql.types.indicators import IndicatorKind, IndicatorPoint
@@ -73,11 +76,14 @@ class OrgUnit:
     async def _subtree(self, info: Info) -> tuple[UUID, ...]:
         return await ctx(info).loaders.subtree(self.as_of, self.known_at, self.view.id)
 
-    @strawberry.field
-    async def parent(self, info: Info) -> OrgUnit | None:
+    @strawberry.field(graphql_type=Optional["OrgUnit"])
+    def parent(self, info: Info) -> AwaitableOrValue[OrgUnit | None]:
         if self.view.parent_id is None:
             return None
-        return await OrgUnit.find(info, self.view.parent_id, self.as_of, self.known_at)
+        found = settled(ctx(info).loaders.unit(self.as_of, self.known_at, self.view.parent_id))
+        if isinstance(found, Awaitable):
+            return OrgUnit.find(info, self.view.parent_id, self.as_of, self.known_at)
+        return OrgUnit.of(found, self.as_of, self.known_at) if found else None
 
     @strawberry.field(
         description="The units in force at asOf whose parent this is, by name, then id."
@@ -93,9 +99,27 @@ class OrgUnit:
         return await ctx(info).version(self.view.id)
 
     @strawberry.field(
-        description="Headcount in force at asOf: for this unit (and, by default, each descendant) the figures of its latest reference date on or before asOf, summed by series (job category and grade). Null when none is in force."
+        description="Headcount in force at asOf: for this unit (and, by default, each descendant) the figures of its latest reference date on or before asOf, summed by series (job category and grade). Null when none is in force.",
+        graphql_type=Staffing | None,
     )
-    async def staffing(self, info: Info, include_descendants: bool = True) -> Staffing | None:
+    def staffing(
+        self, info: Info, include_descendants: bool = True
+    ) -> AwaitableOrValue[Staffing | None]:
+        """Answered at once where the page read its tree's staffing ahead (Query.orgUnits),
+        without a turn of the event loop a unit; else through the loaders."""
+        loaders = ctx(info).loaders
+        ids = (
+            settled(loaders.subtree(self.as_of, self.known_at, self.view.id))
+            if include_descendants
+            else (self.view.id,)
+        )
+        if not isinstance(ids, Awaitable):
+            view = settled(loaders.staffing(self.as_of, self.known_at, ids))
+            if not isinstance(view, Awaitable):
+                return Staffing.of(view) if view else None
+        return self._staffing(info, include_descendants)
+
+    async def _staffing(self, info: Info, include_descendants: bool) -> Staffing | None:
         ids = await self._subtree(info) if include_descendants else (self.view.id,)
         view = await ctx(info).loaders.staffing(self.as_of, self.known_at, ids)
         return Staffing.of(view) if view else None
