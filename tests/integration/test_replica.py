@@ -35,7 +35,7 @@ from projections.schema import PROJECTION_NAME
 from tests.conftest import EDITOR, staffing_rows
 from tests.support.ports import free_port
 from tests.support.requirements import unavailable
-from tests.support.waiting import wait_until_async
+from tests.support.waiting import wait_until, wait_until_async
 
 REQUIREMENT = "GOVLEDGER_REQUIRE_REPLICA"
 SYSTEM_USER = "embedded_postgres"
@@ -99,11 +99,25 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database
         primary.embedded.cleanup()
 
 
+def replayed(primary: PgConfig, standby: PgConfig) -> None:
+    """Wait until the standby has replayed what the primary has written so far."""
+    with psycopg.connect(primary.url(), autocommit=True) as conn:
+        written = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
+
+    def caught_up() -> bool:
+        with psycopg.connect(standby.url(), autocommit=True) as conn:
+            query = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+            return bool(conn.execute(query, (written,)).fetchone()[0])  # type: ignore[index]
+
+    wait_until(caught_up, f"the standby replaying the primary up to {written}", timeout=60)
+
+
 @pytest.fixture(scope="module")
 def runtime(servers: tuple[Database, PgConfig]) -> Iterator[Runtime]:
     primary, standby = servers
     runtime = Runtime(database=primary, read_url=standby.url())
     runtime.catch_up()
+    replayed(primary.config, standby)  # the read model's tables, before anything reads them
     runtime.start_projector()
     yield runtime
     runtime.close()

@@ -169,16 +169,29 @@ async function exampleUnit() {
   }
 }
 
+/* GraphiQL may send the operation name of the tab shown before (a tab switched to and run at
+   once, before the editor's document is read again): the server then rightly refuses a name
+   the document does not hold. Keep the name only when the document names it; else send the
+   document's one operation's name, or none. */
+function ownOperation(params) {
+  const names = [...(params.query || "").matchAll(OPERATION)].map((match) => match[1]);
+  if (!params.operationName || names.includes(params.operationName)) return params;
+  return { ...params, operationName: names.length === 1 ? names[0] : undefined };
+}
+
+const OPERATION = /(?:^|[\s}])(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g;
+
 async function start() {
   const id = await exampleUnit();
   const defaultTabs = EXAMPLES.map((example) => ({
     query: example.query,
     variables: example.variables ? JSON.stringify(example.variables(id), null, 2) : undefined,
   }));
-  const fetcher = GraphiQL.createFetcher({
+  const send = GraphiQL.createFetcher({
     url: http.href,
     wsClient: graphqlWs.createClient({ url: ws.href, lazy: true }),
   });
+  const fetcher = (params, options) => send(ownOperation(params), options);
   const root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {
